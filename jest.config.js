@@ -1,0 +1,18 @@
+// One Jest run for the whole workspace: unit tests live next to the code (`*.test.ts`),
+// integration tests that need real Redis/PostgreSQL live in `test/`.
+/** @type {import('jest').Config} */
+const config = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
+  testMatch: ['<rootDir>/{shared,services,workers,test,scripts,bench}/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/generated/'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+module.exports = config;

@@ -1,0 +1,84 @@
+import { ConfigError, loadConfig } from './config';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults of SPEC section 2', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ url: 'postgresql://postgres@127.0.0.1:5432/analytics', connectionLimit: 60 });
+    expect(config.redis).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6379', password: undefined, db: undefined });
+    expect(config.queuePrefix).toBe('bull');
+    expect(config.apiKeys).toEqual([]);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('sizes the pool at 45 in production and honours DATABASE_CONNECTION_LIMIT', () => {
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'read:0123456789abcdef' }).database.connectionLimit).toBe(45);
+    expect(loadConfig({ DATABASE_CONNECTION_LIMIT: '12' }).database.connectionLimit).toBe(12);
+  });
+
+  it('builds the Redis URL from REDIS_HOST/PORT/DB/PASSWORD when REDIS_URL is absent', () => {
+    const config = loadConfig({ REDIS_HOST: 'cache.local', REDIS_PORT: '6380', REDIS_DB: '2', REDIS_PASSWORD: 's3cret' });
+    expect(config.redis).toEqual({ mode: 'standalone', url: 'redis://cache.local:6380', password: 's3cret', db: 2 });
+  });
+
+  it('switches to cluster mode with a hash-tagged default queue prefix', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, 127.0.0.1:7001' });
+    expect(config.redis).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '127.0.0.1', port: 7001 },
+      ],
+      password: undefined,
+    });
+    expect(config.queuePrefix).toBe('{bull}');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: '{sa}' }).queuePrefix).toBe('{sa}');
+  });
+
+  it('parses API keys with roles', () => {
+    const config = loadConfig({ API_KEYS: 'ingest:aaaaaaaaaaaaaaaa,read:bbbbbbbbbbbbbbbb,admin:cccccccccccccccc' });
+    expect(config.apiKeys.map((k) => k.role)).toEqual(['ingest', 'read', 'admin']);
+  });
+
+  it('names every bad variable, one message each', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'http://nope',
+      API_KEYS: 'root:0123456789abcdef',
+      LOG_LEVEL: 'loud',
+      DATABASE_CONNECTION_LIMIT: '0',
+    });
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'API_KEYS', 'LOG_LEVEL', 'DATABASE_CONNECTION_LIMIT']) {
+      expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  it('refuses production without keys, short keys and malformed cluster nodes', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('API_KEYS: required')]);
+    expect(problemsOf({ API_KEYS: 'read:short' })).toEqual([expect.stringContaining('at least 16')]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'localhost' })).toEqual([expect.stringContaining('host:port')]);
+  });
+
+  it('parses cache TTL overrides and rejects malformed ones', () => {
+    expect(loadConfig({ CACHE_TTL_OVERRIDES: 'cognitiveLoad=1000, behavioralPatterns=20000' }).cache.ttlOverrides).toEqual({
+      cognitiveLoad: 1000,
+      behavioralPatterns: 20000,
+    });
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad:1000' })).toEqual([expect.stringContaining('CACHE_TTL_OVERRIDES')]);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '' }).port).toBe(3000);
+  });
+});

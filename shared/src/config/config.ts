@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * Configuration from the environment (SPEC section 2), parsed once at start.
+ * Components take only the slice they need (`Pick<Config, …>`), never `process.env`.
+ */
+
+export const ROLES = ['ingest', 'read', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export interface ApiKey {
+  role: Role;
+  key: string;
+}
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value), 'must be a redis:// or rediss:// URL');
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value), 'must be a postgresql:// URL');
+
+const clusterNodes = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const nodes = value.split(',').map((part) => part.trim()).filter(Boolean);
+    const parsed = nodes.map((node) => {
+      const match = /^([^:\s]+):(\d{1,5})$/.exec(node);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `"${node}" is not host:port` });
+        return { host: '', port: 0 };
+      }
+      return { host: match[1]!, port: Number(match[2]) };
+    });
+    if (parsed.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+    return parsed;
+  });
+
+const apiKeys = z
+  .string()
+  .trim()
+  .transform((value, ctx): ApiKey[] => {
+    if (value === '') return [];
+    return value.split(',').map((entry) => {
+      const separator = entry.indexOf(':');
+      const role = separator > 0 ? entry.slice(0, separator).trim() : '';
+      const key = separator > 0 ? entry.slice(separator + 1).trim() : '';
+      if (!(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `"${role || entry}" is not a role (use ${ROLES.join(', ')} as role:key)` });
+      } else if (key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `the ${role} key must be at least 16 characters` });
+      }
+      return { role: role as Role, key };
+    });
+  });
+
+const cronExpression = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression of 5 or 6 fields');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intFrom(0, 65535).default(3000),
+  DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/analytics'),
+  DATABASE_CONNECTION_LIMIT: intFrom(1, 1000).optional(),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_HOST: z.string().trim().min(1).optional(),
+  REDIS_PORT: intFrom(1, 65535).optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_DB: intFrom(0, 15).optional(),
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
+  QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_:{}-]{1,64}$/, 'must be 1–64 characters of A-Z a-z 0-9 _ : - { }').optional(),
+  CACHE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_:-]{1,64}$/, 'must be 1–64 characters of A-Z a-z 0-9 _ : -').default('sa'),
+  API_KEYS: apiKeys.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BULL_BOARD_READ_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  RECOMPUTE_DEBOUNCE_MS: intFrom(0, 60_000).default(100),
+  WORKER_CONCURRENCY: intFrom(1, 1000).default(50),
+  RATE_LIMIT_PER_MINUTE: intFrom(1, 10_000_000).default(600),
+  CRON_NIGHTLY_RECOMPUTE: cronExpression.default('0 3 * * *'),
+  CRON_RETENTION: cronExpression.default('30 3 * * *'),
+  CRON_CACHE_WARMING: cronExpression.default('0 * * * *'),
+  RETENTION_RAW_MAX_AGE_DAYS: intFrom(1, 36500).optional(),
+  RETENTION_SNAPSHOT_DAYS: intFrom(14, 36500).default(400),
+  CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(50_000),
+  CACHE_L1_MAX_BYTES: intFrom(1024, 8 * 1024 ** 3).default(256 * 1024 ** 2),
+  CACHE_TTL_OVERRIDES: z.string().optional(),
+});
+
+export type RedisTarget =
+  | { mode: 'standalone'; url: string; password?: string; db?: number }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[]; password?: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  database: { url: string; connectionLimit: number };
+  redis: RedisTarget;
+  queuePrefix: string;
+  cachePrefix: string;
+  apiKeys: ApiKey[];
+  logLevel: string;
+  bullBoardReadOnly: boolean;
+  recomputeDebounceMs: number;
+  workerConcurrency: number;
+  rateLimitPerMinute: number;
+  cron: { nightlyRecompute: string; retention: string; cacheWarming: string };
+  retention: { rawMaxAgeDays: number | null; snapshotDays: number };
+  cache: { l1MaxEntries: number; l1MaxBytes: number; ttlOverrides: Record<string, number> };
+}
+
+/** Thrown when the environment is invalid: one line per bad variable, no stack needed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    Object.setPrototypeOf(this, ConfigError.prototype);
+  }
+}
+
+function parseTtlOverrides(raw: string | undefined, problems: string[]): Record<string, number> {
+  if (!raw || raw.trim() === '') return {};
+  const overrides: Record<string, number> = {};
+  for (const entry of raw.split(',')) {
+    const match = /^\s*([A-Za-z]+)\s*=\s*(\d+)\s*$/.exec(entry);
+    if (!match) {
+      problems.push(`CACHE_TTL_OVERRIDES: "${entry.trim()}" is not queryType=milliseconds`);
+      continue;
+    }
+    overrides[match[1]!] = Number(match[2]);
+  }
+  return overrides;
+}
+
+function redisTargetFrom(env: z.infer<typeof envSchema>): RedisTarget {
+  const password = env.REDIS_PASSWORD || undefined;
+  if (env.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES, password };
+  if (env.REDIS_URL) return { mode: 'standalone', url: env.REDIS_URL, password, db: env.REDIS_DB };
+  const host = env.REDIS_HOST ?? '127.0.0.1';
+  const port = env.REDIS_PORT ?? 6379;
+  return { mode: 'standalone', url: `redis://${host}:${port}`, password, db: env.REDIS_DB };
+}
+
+/** Parses the environment. Throws a ConfigError that names every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = result.data;
+  const problems: string[] = [];
+  const ttlOverrides = parseTtlOverrides(env.CACHE_TTL_OVERRIDES, problems);
+  if (env.NODE_ENV === 'production' && env.API_KEYS.length === 0) {
+    problems.push('API_KEYS: required when NODE_ENV=production (comma list of role:key)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const redis = redisTargetFrom(env);
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    database: {
+      url: env.DATABASE_URL,
+      connectionLimit: env.DATABASE_CONNECTION_LIMIT ?? (env.NODE_ENV === 'production' ? 45 : 60),
+    },
+    redis,
+    queuePrefix: env.QUEUE_PREFIX ?? (redis.mode === 'cluster' ? '{bull}' : 'bull'),
+    cachePrefix: env.CACHE_PREFIX,
+    apiKeys: env.API_KEYS,
+    logLevel: env.LOG_LEVEL,
+    bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    cron: { nightlyRecompute: env.CRON_NIGHTLY_RECOMPUTE, retention: env.CRON_RETENTION, cacheWarming: env.CRON_CACHE_WARMING },
+    retention: { rawMaxAgeDays: env.RETENTION_RAW_MAX_AGE_DAYS ?? null, snapshotDays: env.RETENTION_SNAPSHOT_DAYS },
+    cache: { l1MaxEntries: env.CACHE_L1_MAX_ENTRIES, l1MaxBytes: env.CACHE_L1_MAX_BYTES, ttlOverrides },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Errors that carry an HTTP status and a stable code, so one error handler can map every
+ * failure to `{ error: { code, message } }`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(400, 'E_VALIDATION', message, details);
+    this.name = 'ValidationError';
+  }
+}
+
+export class DependencyUnavailableError extends AppError {
+  constructor(
+    readonly dependency: 'redis' | 'postgres',
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(503, 'E_DEPENDENCY_UNAVAILABLE', message);
+    this.name = 'DependencyUnavailableError';
+  }
+}
