@@ -98,7 +98,7 @@ async function loadEngine(server: ServerFields) {
   // The package is ESM with a wasm module: load its JS glue and instantiate the wasm ourselves.
   const glue: any = await import('@prisma/schema-engine-wasm/schema_engine_bg');
   const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
-  const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': glue });
+  const { instance } = await (globalThis as any).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': glue });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports as any).__wbindgen_start?.();
   const schema = readFileSync(schemaPath, 'utf8');
