@@ -1,0 +1,63 @@
+import { PERIODS, STORED_AGGREGATE_KEYS, type AggregateName } from '../contracts/analytics-query';
+import type { LoadLevel } from './aggregate-schemas';
+import { cognitiveLoad } from './cognitive-load';
+import { dashboard } from './dashboard';
+import { interventions } from './interventions';
+import { missionsSummary } from './missions-summary';
+import { objectivesMastery } from './objectives-mastery';
+import { stressProfile } from './stress-profile';
+import { rankedPredictions, strugglePredictions } from './struggle-predictions';
+import { struggleReduction } from './struggle-reduction';
+import { studyPatterns } from './study-patterns';
+import { utcDay } from './math';
+import type { UserHistory } from './user-history';
+
+export interface AggregateEntry {
+  aggregate: AggregateName;
+  period: string;
+  data: unknown;
+}
+
+export interface ComputedAggregates {
+  computedAt: string;
+  entries: AggregateEntry[];
+  loadSnapshot: { day: string; loadScore: number; level: LoadLevel };
+}
+
+/**
+ * Every aggregate of SPEC section 5 for one user, from one history, at `history.now`:
+ * the dashboard and interventions are built from the other results of the same call, so
+ * a user's aggregates are always consistent with each other.
+ */
+export function computeUserAggregates(history: UserHistory): ComputedAggregates {
+  const { now } = history;
+  const patterns = studyPatterns(history.sessions, now);
+  const load = cognitiveLoad(history);
+  const ranked = rankedPredictions(history.recentEvents, history.latestReviewsByObjective, load.loadScore, now);
+  const predictions = strugglePredictions(ranked, load.loadScore);
+  const advice = interventions(ranked, load, patterns);
+  const missionsByPeriod = Object.fromEntries(PERIODS.map((p) => [p, missionsSummary(history.missionEvents, p, now)]));
+  const reductionByPeriod = Object.fromEntries(
+    PERIODS.map((p) => [p, struggleReduction(history.interventionEvents, history.interventionReviews, p, now)]),
+  );
+  const single: Partial<Record<AggregateName, unknown>> = {
+    patterns,
+    objectives: objectivesMastery(history.recentEvents, history.latestReviewsByObjective, now),
+    'cognitive-load/current': load,
+    'stress-profile': stressProfile(history.recentEvents, load, now),
+    predictions,
+    interventions: advice,
+    'behavioral-insights/dashboard': dashboard(history, { missions7d: missionsByPeriod['7d']!, patterns, load, predictions, interventions: advice }),
+  };
+  const entries = STORED_AGGREGATE_KEYS.map(({ aggregate, period }) => ({
+    aggregate,
+    period,
+    data:
+      aggregate === 'missions/summary' ? missionsByPeriod[period] : aggregate === 'struggle-reduction' ? reductionByPeriod[period] : single[aggregate],
+  }));
+  return {
+    computedAt: now.toISOString(),
+    entries,
+    loadSnapshot: { day: utcDay(now), loadScore: load.loadScore, level: load.level },
+  };
+}

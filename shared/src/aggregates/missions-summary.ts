@@ -1,0 +1,44 @@
+import type { Period } from '../contracts/analytics-query';
+import type { MissionsSummary } from './aggregate-schemas';
+import { addDays, DAY_MS, inWindow, mean, utcDay } from './math';
+import type { EventRow } from './user-history';
+
+export const PERIOD_MS: Record<Period, number | null> = { '7d': 7 * DAY_MS, '30d': 30 * DAY_MS, '90d': 90 * DAY_MS, all: null };
+
+export function inPeriod(at: Date, now: Date, period: Period): boolean {
+  const windowMs = PERIOD_MS[period];
+  return windowMs === null ? at.getTime() <= now.getTime() : inWindow(at, now, windowMs);
+}
+
+/** Consecutive UTC days ending today or yesterday, each with a mission_completed (any age). */
+export function currentStreakDays(missionEvents: EventRow[], now: Date): number {
+  const days = new Set(
+    missionEvents.filter((e) => e.type === 'mission_completed' && e.occurredAt.getTime() <= now.getTime()).map((e) => utcDay(e.occurredAt)),
+  );
+  const today = utcDay(now);
+  let day = days.has(today) ? today : addDays(today, -1);
+  let streak = 0;
+  while (days.has(day)) {
+    streak += 1;
+    day = addDays(day, -1);
+  }
+  return streak;
+}
+
+/** SPEC 5.1 over mission events of any age; the period filters counts and means. */
+export function missionsSummary(missionEvents: EventRow[], period: Period, now: Date): MissionsSummary {
+  const inRange = missionEvents.filter((e) => inPeriod(e.occurredAt, now, period));
+  const completedEvents = inRange.filter((e) => e.type === 'mission_completed');
+  const completed = completedEvents.length;
+  const abandoned = inRange.filter((e) => e.type === 'mission_abandoned').length;
+  return {
+    period,
+    started: inRange.filter((e) => e.type === 'mission_started').length,
+    completed,
+    abandoned,
+    completionRate: completed + abandoned === 0 ? null : completed / (completed + abandoned),
+    avgSuccessScore: mean(completedEvents.flatMap((e) => (e.successScore === null ? [] : [e.successScore]))),
+    avgDurationMinutes: mean(completedEvents.flatMap((e) => (e.durationMs === null ? [] : [e.durationMs / 60_000]))),
+    currentStreakDays: currentStreakDays(missionEvents, now),
+  };
+}
