@@ -1,0 +1,23 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The cache's Prometheus metrics; registered only on the registry it is given. */
+export function createCacheMetrics(registry: Registry | undefined, l1: () => { entries: number; bytes: number }) {
+  const registers = registry ? [registry] : [];
+  return {
+    hits: new Counter({ name: 'cache_hits_total', help: 'Cache hits by tier and query type', labelNames: ['tier', 'query_type'] as const, registers }),
+    misses: new Counter({ name: 'cache_misses_total', help: 'Reads that went to the loader', labelNames: ['query_type'] as const, registers }),
+    staleServed: new Counter({ name: 'cache_stale_served_total', help: 'Expired entries served within their grace period', registers }),
+    l2Latency: new Histogram({
+      name: 'cache_l2_latency_seconds',
+      help: 'Latency of L2 (Redis) operations',
+      labelNames: ['op'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers,
+    }),
+    fallbacks: new Counter({ name: 'cache_fallbacks_total', help: 'L2 operations skipped or failed (Redis down or breaker open)', registers }),
+    invalidations: new Counter({ name: 'cache_invalidations_total', help: 'Invalidations by kind', labelNames: ['kind'] as const, registers }),
+    l1Entries: new Gauge({ name: 'cache_l1_entries', help: 'Entries in the in-process cache', registers, collect() { this.set(l1().entries); } }),
+    l1Bytes: new Gauge({ name: 'cache_l1_bytes', help: 'Approximate bytes held by the in-process cache', registers, collect() { this.set(l1().bytes); } }),
+  };
+}
+export type CacheMetrics = ReturnType<typeof createCacheMetrics>;

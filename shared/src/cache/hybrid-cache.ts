@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger/logger';
+import type { RedisClient } from '../redis/redis-connection';
+import { createCacheMetrics, type CacheMetrics } from './cache-metrics';
+import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
+import { InvalidKeyError, parsePattern, userOfKey } from './keys';
+import { deepFreeze, L1Cache, type CacheEntry } from './l1-cache';
+import { encodeEntry, L2Cache, UNAVAILABLE } from './l2-cache';
+import { DEFAULT_TTL_MS, withJitter, type QueryType } from './ttl';
+
+export type CacheTier = 'l1' | 'l2' | 'loader';
+
+export interface HybridCacheOptions {
+  /** A fail-fast connection (role 'cache'); null runs L1 only. Not closed by close(). */
+  redis: RedisClient | null;
+  /** A dedicated connection for the invalidation bus (role 'subscriber'). Not closed by close(). */
+  subscriber?: RedisClient | null;
+  /** Namespace of every Redis key and of the bus channel. */
+  prefix: string;
+  l1MaxEntries: number;
+  l1MaxBytes: number;
+  ttlOverrides?: Partial<Record<QueryType, number>>;
+  /** How long an expired entry may still be served while one refresh runs. @defaultValue 60 000 */
+  graceMs?: number;
+  logger?: Logger;
+  /** Where the cache registers its Prometheus metrics; none when absent. */
+  registry?: Registry;
+  instanceId?: string;
+}
+
+export interface CacheStats {
+  type: 'HYBRID_CACHE';
+  l1MemorySize: number;
+  l1Bytes: number;
+  stats: {
+    totalHits: number;
+    totalMisses: number;
+    hitRate: string;
+    l1Hits: number;
+    redisHits: number;
+    redisMisses: number;
+    fallbackCount: number;
+    staleServed: number;
+    invalidations: number;
+  };
+  redisHealthy: boolean;
+}
+
+export interface CacheResult<T> {
+  value: T;
+  tier: CacheTier;
+  stale: boolean;
+}
+
+interface ReadOptions {
+  queryType: QueryType;
+  ttlMs?: number;
+  graceMs?: number;
+}
+
+/**
+ * L1 (in-process LRU) → L2 (Redis) → loader, with single-flight loads, stale-while-
+ * revalidate, write-through for workers, invalidation by user or pattern in every process,
+ * and graceful degradation when Redis is down (see README, "The cache").
+ *
+ * Values returned are deep-frozen and shared: callers must copy before mutating.
+ */
+export class HybridCache {
+  private readonly l1: L1Cache;
+  private readonly l2: L2Cache | null;
+  private readonly bus: InvalidationBus | null;
+  private readonly metrics: CacheMetrics;
+  private readonly ttl: Record<QueryType, number>;
+  private readonly graceMs: number;
+  private readonly inflight = new Map<string, Promise<CacheResult<unknown>>>();
+  /** Per-user invalidation epochs: a load that started before an invalidation does not fill L1. */
+  private readonly epochs = new LRUCache<string, number>({ max: 100_000 });
+  private globalEpoch = 0;
+  /** Users whose L2 invalidation could not reach Redis: their L2 entries are not trusted until it does. */
+  private readonly pendingL2Invalidations = new Set<string>();
+  private readonly channel: string;
+  private readonly counts = { l1Hits: 0, redisHits: 0, redisMisses: 0, misses: 0, staleServed: 0, invalidations: 0 };
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: HybridCacheOptions) {
+    this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes });
+    this.metrics = createCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
+    this.l2 = options.redis ? new L2Cache(options.redis, options.prefix, this.metrics, options.logger) : null;
+    this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
+    this.graceMs = options.graceMs ?? 60_000;
+    this.channel = `${options.prefix}:cache:invalidate`;
+    this.bus = options.subscriber
+      ? new InvalidationBus(options.subscriber, this.channel, options.instanceId ?? randomUUID(), {
+          invalidate: (message) => this.onRemoteInvalidation(message),
+          resync: () => this.dropEverythingLocal('bus reconnected: messages may have been missed'),
+        })
+      : null;
+  }
+
+  /** Resolves once the invalidation bus is subscribed (at once without one). */
+  async ready(): Promise<void> {
+    await this.bus?.start();
+  }
+
+  async getOrSet<T>(key: string, loader: () => Promise<T>, options: ReadOptions): Promise<CacheResult<T>> {
+    const local = this.l1.get(key);
+    const now = Date.now();
+    if (local && now < local.expiresAt) return this.hitL1<T>(local, options.queryType, false);
+    const userId = this.userOf(key);
+    if (local && now < local.staleUntil) {
+      this.counts.staleServed += 1;
+      this.metrics.staleServed.inc();
+      this.refreshInBackground(key, userId, loader, options);
+      return this.hitL1<T>(local, options.queryType, true);
+    }
+    return this.singleFlight(key, userId, loader, options) as Promise<CacheResult<T>>;
+  }
+
+  /** A read without a loader: L1, then L2. */
+  async get<T>(key: string): Promise<{ value: T; tier: 'l1' | 'l2' } | undefined> {
+    const local = this.l1.get(key);
+    if (local && Date.now() < local.expiresAt) {
+      this.counts.l1Hits += 1;
+      return { value: local.value as T, tier: 'l1' };
+    }
+    const userId = this.userOf(key);
+    const epoch = this.epochOf(userId);
+    const remote = await this.readL2(key, userId);
+    if (remote && remote.entry && Date.now() < remote.entry.expiresAt) {
+      this.counts.redisHits += 1;
+      const value = this.storeL1IfCurrent(key, userId, epoch, remote.entry, remote.bytes);
+      return { value: value as T, tier: 'l2' };
+    }
+    return undefined;
+  }
+
+  async set(key: string, value: unknown, options: { queryType: QueryType; ttlMs?: number }): Promise<void> {
+    const userId = this.userOf(key);
+    const json = JSON.stringify(value);
+    const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
+    this.l1.set(key, JSON.parse(json), json.length * 2, expiresAt, staleUntil);
+    await this.l2?.fill(key, userId, '*', encodeEntry(json, expiresAt, staleUntil), pxMs);
+  }
+
+  /**
+   * For workers after a recompute: replaces ALL of the user's L2 entries with `entries` in
+   * one atomic step, and drops the user from every process's L1, so the next read anywhere
+   * is a hit with the new data.
+   */
+  async writeThrough(userId: string, entries: { key: string; value: unknown; queryType: QueryType }[]): Promise<void> {
+    this.forgetLocal(userId);
+    const prepared = entries.map((entry) => {
+      if (this.userOf(entry.key) !== userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${userId}`);
+      const json = JSON.stringify(entry.value);
+      return { ...entry, json, ...this.lifetime({ queryType: entry.queryType }) };
+    });
+    const epoch = this.epochOf(userId);
+    for (const entry of prepared) {
+      this.storeL1IfCurrent(entry.key, userId, epoch, { value: JSON.parse(entry.json), expiresAt: entry.expiresAt, staleUntil: entry.staleUntil }, entry.json.length * 2);
+    }
+    if (this.l2) {
+      const written = await this.l2.writeThrough(
+        userId,
+        prepared.map((entry) => ({ key: entry.key, payload: encodeEntry(entry.json, entry.expiresAt, entry.staleUntil), pxMs: entry.pxMs })),
+      );
+      if (written) this.pendingL2Invalidations.delete(userId);
+      else this.pendingL2Invalidations.add(userId);
+    }
+    await this.broadcast(userId);
+  }
+
+  async invalidateUser(userId: string): Promise<void> {
+    await this.invalidate(userId);
+  }
+
+  /** `user:<userId>:*` or `user:<userId>:<aggregate>:*`; returns the L2 entries removed. */
+  async invalidatePattern(pattern: string): Promise<number> {
+    const { userId, aggregate } = parsePattern(pattern);
+    return this.invalidate(userId, aggregate);
+  }
+
+  getStats(): CacheStats {
+    const totalHits = this.counts.l1Hits + this.counts.redisHits;
+    const lookups = totalHits + this.counts.misses;
+    return {
+      type: 'HYBRID_CACHE',
+      l1MemorySize: this.l1.size,
+      l1Bytes: this.l1.bytes,
+      stats: {
+        totalHits,
+        totalMisses: this.counts.misses,
+        hitRate: `${(lookups === 0 ? 0 : (100 * totalHits) / lookups).toFixed(2)}%`,
+        l1Hits: this.counts.l1Hits,
+        redisHits: this.counts.redisHits,
+        redisMisses: this.counts.redisMisses,
+        fallbackCount: this.l2?.fallbackCount ?? 0,
+        staleServed: this.counts.staleServed,
+        invalidations: this.counts.invalidations,
+      },
+      redisHealthy: this.isRedisHealthy(),
+    };
+  }
+
+  isRedisHealthy(): boolean {
+    return this.l2?.isHealthy() ?? false;
+  }
+
+  /** Idempotent; closes no connection it was handed. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.bus?.close();
+      this.l1.clear();
+      this.inflight.clear();
+    })();
+    return this.closing;
+  }
+
+  private hitL1<T>(entry: CacheEntry, queryType: QueryType, stale: boolean): CacheResult<T> {
+    this.counts.l1Hits += 1;
+    this.metrics.hits.inc({ tier: 'l1', query_type: queryType });
+    return { value: entry.value as T, tier: 'l1', stale };
+  }
+
+  private singleFlight(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<CacheResult<unknown>> {
+    const existing = this.inflight.get(key);
+    if (existing) return existing;
+    const flight = this.fetch(key, userId, loader, options).finally(() => {
+      if (this.inflight.get(key) === flight) this.inflight.delete(key);
+    });
+    this.inflight.set(key, flight);
+    return flight;
+  }
+
+  private refreshInBackground(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): void {
+    if (this.inflight.has(key)) return;
+    this.singleFlight(key, userId, loader, options).catch((error: Error) => {
+      this.options.logger?.warn({ key, err: error.message }, 'background refresh failed; the stale value stays until its grace ends');
+    });
+  }
+
+  private async fetch(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<CacheResult<unknown>> {
+    const epoch = this.epochOf(userId);
+    const remote = await this.readL2(key, userId);
+    let stale: CacheEntry | undefined;
+    if (remote) {
+      const entry = remote.entry;
+      if (entry && Date.now() < entry.expiresAt) {
+        this.counts.redisHits += 1;
+        this.metrics.hits.inc({ tier: 'l2', query_type: options.queryType });
+        return { value: this.storeL1IfCurrent(key, userId, epoch, entry, remote.bytes), tier: 'l2', stale: false };
+      }
+      this.counts.redisMisses += 1;
+      if (entry && Date.now() < entry.staleUntil) stale = entry;
+    }
+
+    this.counts.misses += 1;
+    this.metrics.misses.inc({ query_type: options.queryType });
+    let loaded: unknown;
+    try {
+      loaded = await loader();
+    } catch (error) {
+      if (!stale) throw error;
+      this.counts.staleServed += 1;
+      this.metrics.staleServed.inc();
+      return { value: deepFreeze(stale.value), tier: 'l2', stale: true };
+    }
+    if (loaded === undefined) return { value: undefined, tier: 'loader', stale: false };
+
+    const json = JSON.stringify(loaded);
+    const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
+    const value = this.storeL1IfCurrent(key, userId, epoch, { value: JSON.parse(json), expiresAt, staleUntil }, json.length * 2);
+    // Only where the generation read before the load still holds: never over a write-through.
+    if (remote) await this.l2!.fill(key, userId, remote.generation, encodeEntry(json, expiresAt, staleUntil), pxMs);
+    return { value, tier: 'loader', stale: false };
+  }
+
+  /** L2 read, unless Redis is unusable or the user's L2 entries are not trusted. */
+  private async readL2(key: string, userId: string) {
+    if (!this.l2) return null;
+    if (this.pendingL2Invalidations.has(userId)) {
+      const done = await this.l2.invalidate(userId);
+      if (done === UNAVAILABLE) return null;
+      this.pendingL2Invalidations.delete(userId);
+    }
+    const read = await this.l2.read(key, userId);
+    return read === UNAVAILABLE ? null : read;
+  }
+
+  private storeL1IfCurrent(key: string, userId: string, epoch: string, entry: CacheEntry, bytes: number): unknown {
+    if (this.epochOf(userId) !== epoch) return deepFreeze(entry.value);
+    return this.l1.set(key, entry.value, bytes, entry.expiresAt, entry.staleUntil);
+  }
+
+  private lifetime(options: { queryType: QueryType; ttlMs?: number; graceMs?: number }) {
+    const ttl = withJitter(options.ttlMs ?? this.ttl[options.queryType]);
+    const grace = options.graceMs ?? this.graceMs;
+    const expiresAt = Date.now() + ttl;
+    return { expiresAt, staleUntil: expiresAt + grace, pxMs: ttl + grace };
+  }
+
+  private async invalidate(userId: string, aggregate?: string): Promise<number> {
+    this.forgetLocal(userId, aggregate);
+    this.metrics.invalidations.inc({ kind: aggregate ? 'pattern' : 'user' });
+    let removed = 0;
+    if (this.l2) {
+      const result = await this.l2.invalidate(userId, aggregate);
+      if (result === UNAVAILABLE) this.pendingL2Invalidations.add(userId);
+      else removed = result;
+    }
+    await this.broadcast(userId, aggregate);
+    return removed;
+  }
+
+  private async broadcast(userId: string, aggregate?: string): Promise<void> {
+    if (this.bus && this.l2) await this.l2.publish(this.channel, this.bus.encode(userId, aggregate));
+  }
+
+  private onRemoteInvalidation(message: InvalidationMessage): void {
+    this.metrics.invalidations.inc({ kind: 'remote' });
+    this.forgetLocal(message.userId, message.aggregate);
+  }
+
+  /** Drops a user's L1 entries and in-flight loads, and makes loads already running unable to fill L1. */
+  private forgetLocal(userId: string, aggregate?: string): void {
+    this.counts.invalidations += 1;
+    this.epochs.set(userId, (this.epochs.get(userId) ?? 0) + 1);
+    this.l1.deleteUser(userId, aggregate);
+    for (const key of [...this.inflight.keys()]) if (userOfKey(key) === userId) this.inflight.delete(key);
+  }
+
+  private dropEverythingLocal(reason: string): void {
+    this.globalEpoch += 1;
+    this.l1.clear();
+    this.inflight.clear();
+    this.metrics.invalidations.inc({ kind: 'resync' });
+    this.options.logger?.warn({ reason }, 'L1 cleared');
+  }
+
+  private epochOf(userId: string): string {
+    return `${this.globalEpoch}.${this.epochs.get(userId) ?? 0}`;
+  }
+
+  private userOf(key: string): string {
+    const userId = userOfKey(key);
+    if (!userId) throw new InvalidKeyError(`not a cache key: ${key} (build keys with cacheKey())`);
+    return userId;
+  }
+}

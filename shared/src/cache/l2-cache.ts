@@ -1,0 +1,160 @@
+import type { Logger } from '../logger/logger';
+import type { RedisClient } from '../redis/redis-connection';
+import type { CacheMetrics } from './cache-metrics';
+import { CircuitBreaker } from './circuit-breaker';
+import type { CacheEntry } from './l1-cache';
+import { userGenerationKey, userTagKey } from './keys';
+
+/**
+ * The Redis tier, and the ONE place where L2 failures are handled: every operation goes
+ * through `attempt`, which skips Redis while it is down or the breaker is open, counts a
+ * fallback, and never throws to the caller.
+ *
+ * Invalidation costs O(entries of that user), whatever the size of the keyspace: each user
+ * has a tag set of its entry keys and a generation counter, all under one hash tag.
+ * - read:  MGET entry, generation (one round trip);
+ * - fill:  set the entry only if the generation is still the one read (a load that raced
+ *          with an invalidation or a write-through never puts old data back);
+ * - invalidate / write-through: one Lua script bumps the generation, deletes the tagged
+ *          entries and (write-through) sets the fresh ones.
+ */
+const GENERATION_TTL_MS = 7 * 24 * 3_600_000;
+
+const FILL = `
+local gen = redis.call('GET', KEYS[3]) or '0'
+if ARGV[1] ~= '*' and gen ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], KEYS[1])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return 1`;
+
+const INVALIDATE = `
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ${GENERATION_TTL_MS})
+local removed = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if ARGV[1] == '' or string.find(member, ARGV[1], 1, true) then
+    redis.call('DEL', member)
+    redis.call('SREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+return removed`;
+
+const WRITE_THROUGH = `
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ${GENERATION_TTL_MS})
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', member) end
+redis.call('DEL', KEYS[1])
+local longest = 0
+for i = 3, #KEYS do
+  local px = tonumber(ARGV[(i - 3) * 2 + 2])
+  redis.call('SET', KEYS[i], ARGV[(i - 3) * 2 + 1], 'PX', px)
+  redis.call('SADD', KEYS[1], KEYS[i])
+  if px > longest then longest = px end
+end
+if longest > 0 then redis.call('PEXPIRE', KEYS[1], longest) end
+return #KEYS - 2`;
+
+export const UNAVAILABLE = Symbol('l2-unavailable');
+
+export type L2Read = { entry: CacheEntry | null; generation: string; bytes: number } | typeof UNAVAILABLE;
+
+/** Entries travel as one JSON text: {"e": expiresAt, "s": staleUntil, "v": value}. */
+export function encodeEntry(valueJson: string, expiresAt: number, staleUntil: number): string {
+  return `{"e":${expiresAt},"s":${staleUntil},"v":${valueJson}}`;
+}
+
+function decodeEntry(payload: string): CacheEntry {
+  const parsed = JSON.parse(payload) as { e: number; s: number; v: unknown };
+  return { value: parsed.v, expiresAt: parsed.e, staleUntil: parsed.s };
+}
+
+export class L2Cache {
+  private readonly breaker: CircuitBreaker;
+  private lastWarnAt = 0;
+  /** L2 operations skipped or failed: the origin report's `fallbackCount`. */
+  fallbackCount = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly metrics: CacheMetrics,
+    private readonly logger?: Logger,
+    breaker?: CircuitBreaker,
+  ) {
+    this.breaker = breaker ?? new CircuitBreaker();
+  }
+
+  isHealthy(): boolean {
+    return this.redis.status === 'ready' && !this.breaker.isOpen();
+  }
+
+  async read(key: string, userId: string): Promise<L2Read> {
+    return this.attempt('get', async () => {
+      const [payload, generation] = (await this.redis.mget(key, userGenerationKey(this.prefix, userId))) as (string | null)[];
+      return { entry: payload ? decodeEntry(payload) : null, generation: generation ?? '0', bytes: payload ? payload.length * 2 : 0 };
+    });
+  }
+
+  /** `generation` '*' sets unconditionally. */
+  async fill(key: string, userId: string, generation: string, payload: string, pxMs: number): Promise<boolean> {
+    const result = await this.attempt('fill', () =>
+      this.redis.eval(FILL, 3, key, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), generation, payload, pxMs),
+    );
+    return result === 1;
+  }
+
+  async invalidate(userId: string, aggregate?: string): Promise<number | typeof UNAVAILABLE> {
+    const match = aggregate ? `:a:${aggregate}:` : '';
+    return this.attempt('invalidate', async () =>
+      Number(await this.redis.eval(INVALIDATE, 2, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), match)),
+    );
+  }
+
+  async writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[]): Promise<boolean> {
+    const keys = entries.map((e) => e.key);
+    const args = entries.flatMap((e) => [e.payload, String(e.pxMs)]);
+    const result = await this.attempt('write_through', () =>
+      this.redis.eval(WRITE_THROUGH, 2 + keys.length, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), ...keys, ...args),
+    );
+    return result !== UNAVAILABLE;
+  }
+
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.attempt('publish', () => this.redis.publish(channel, message))) !== UNAVAILABLE;
+  }
+
+  private async attempt<T>(op: string, run: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
+    if (this.redis.status !== 'ready' || !this.breaker.allow()) {
+      this.countFallback();
+      return UNAVAILABLE;
+    }
+    const stopTimer = this.metrics.l2Latency.startTimer({ op });
+    try {
+      const result = await run();
+      this.breaker.success();
+      return result;
+    } catch (error) {
+      this.breaker.failure();
+      this.countFallback();
+      this.warn(op, error as Error);
+      return UNAVAILABLE;
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private countFallback(): void {
+    this.fallbackCount += 1;
+    this.metrics.fallbacks.inc();
+  }
+
+  /** At most one warning a second: a dead Redis must not flood the logs. */
+  private warn(op: string, error: Error): void {
+    const now = Date.now();
+    if (now - this.lastWarnAt < 1_000) return;
+    this.lastWarnAt = now;
+    this.logger?.warn({ op, err: error.message }, 'L2 cache operation failed; serving from L1 and the loader');
+  }
+}
