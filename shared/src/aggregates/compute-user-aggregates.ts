@@ -9,8 +9,8 @@ import { stressProfile } from './stress-profile';
 import { rankedPredictions, strugglePredictions } from './struggle-predictions';
 import { struggleReduction } from './struggle-reduction';
 import { studyPatterns } from './study-patterns';
-import { utcDay } from './math';
-import type { UserHistory } from './user-history';
+import { chronological, utcDay } from './math';
+import type { EventRow, SessionRow, UserHistory } from './user-history';
 
 export interface AggregateEntry {
   aggregate: AggregateName;
@@ -24,12 +24,34 @@ export interface ComputedAggregates {
   loadSnapshot: { day: string; loadScore: number; level: LoadLevel };
 }
 
+const byEventTime = chronological<EventRow>((e) => e.occurredAt, (e) => e.eventId);
+const bySessionStart = chronological<SessionRow>((s) => s.startedAt, (s) => s.sessionId);
+
+/**
+ * Rows in one canonical order (time, then id), whatever order the store returned them in:
+ * floating-point sums depend on order, and the same history must give the same numbers.
+ */
+function canonical(history: UserHistory): UserHistory {
+  return {
+    ...history,
+    recentEvents: [...history.recentEvents].sort(byEventTime),
+    missionEvents: [...history.missionEvents].sort(byEventTime),
+    interventionEvents: [...history.interventionEvents].sort(byEventTime),
+    interventionReviews: [...history.interventionReviews].sort(byEventTime),
+    latestReviewsByObjective: Object.fromEntries(
+      Object.entries(history.latestReviewsByObjective).map(([objectiveId, reviews]) => [objectiveId, [...reviews].sort(byEventTime)]),
+    ),
+    sessions: [...history.sessions].sort(bySessionStart),
+  };
+}
+
 /**
  * Every aggregate of SPEC section 5 for one user, from one history, at `history.now`:
  * the dashboard and interventions are built from the other results of the same call, so
  * a user's aggregates are always consistent with each other.
  */
-export function computeUserAggregates(history: UserHistory): ComputedAggregates {
+export function computeUserAggregates(input: UserHistory): ComputedAggregates {
+  const history = canonical(input);
   const { now } = history;
   const patterns = studyPatterns(history.sessions, now);
   const load = cognitiveLoad(history);

@@ -1,0 +1,28 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** The pipeline's metrics, on the process registry (served by the API's /metrics). */
+export function createPipelineMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    jobs: new Counter({ name: 'pipeline_jobs_total', help: 'Jobs processed by queue and result', labelNames: ['queue', 'result'] as const, registers }),
+    rejected: new Counter({ name: 'ingest_rejected_total', help: 'Malformed payloads failed as unrecoverable', labelNames: ['queue'] as const, registers }),
+    rowsInserted: new Counter({ name: 'ingest_rows_inserted_total', help: 'Raw rows inserted (duplicates excluded)', labelNames: ['table'] as const, registers }),
+    batchSize: new Histogram({ name: 'ingest_batch_size', help: 'Rows per multi-row insert', labelNames: ['table'] as const, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers }),
+    recomputeSeconds: new Histogram({ name: 'recompute_duration_seconds', help: 'Load + compute + save + write-through of one user', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    freshnessSeconds: new Histogram({
+      name: 'event_to_visible_seconds',
+      help: 'From publish to the recomputed aggregates being readable through the cache',
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30],
+      registers,
+    }),
+  };
+}
+export type PipelineMetrics = ReturnType<typeof createPipelineMetrics>;
+
+/** The same metrics, created once per registry (the all-in-one process shares one). */
+const byRegistry = new WeakMap<Registry, PipelineMetrics>();
+export function pipelineMetricsFor(registry: Registry): PipelineMetrics {
+  let metrics = byRegistry.get(registry);
+  if (!metrics) byRegistry.set(registry, (metrics = createPipelineMetrics(registry)));
+  return metrics;
+}

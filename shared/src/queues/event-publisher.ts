@@ -1,0 +1,95 @@
+import { Queue } from 'bullmq';
+import type { z } from 'zod';
+import { validateBatch } from '../contracts/batch';
+import { behavioralEventSchemaAt, type BehavioralEvent } from '../contracts/behavioral-event';
+import { sessionCompletedSchemaAt, type SessionCompleted } from '../contracts/session-completed';
+import { DependencyUnavailableError, ValidationError } from '../errors/errors';
+import type { RedisClient } from '../redis/redis-connection';
+import { EVENT_JOB_OPTIONS, QUEUE_NAMES, SESSION_JOB_NAME, type JobTrace } from './queue-names';
+
+export interface PublishOptions {
+  requestId?: string;
+}
+
+const ENQUEUE_TIMEOUT_MS = 3_000;
+
+/**
+ * What the study app imports: validates, then enqueues a whole batch with ONE atomic
+ * addBulk (job id = eventId / sessionId, so a duplicate is dropped by BullMQ while the
+ * first job exists, and by the store after). A batch is either entirely in Redis or the
+ * call throws: ValidationError (nothing enqueued) or DependencyUnavailableError.
+ */
+export class EventPublisher {
+  private readonly events: Queue;
+  private readonly sessions: Queue;
+  private readonly eventSchema: ReturnType<typeof behavioralEventSchemaAt>;
+  private readonly sessionSchema: ReturnType<typeof sessionCompletedSchemaAt>;
+  private closing: Promise<void> | undefined;
+
+  /** `connection`: a fail-fast connection (role 'producer'); not closed by close(). */
+  constructor(private readonly options: { connection: RedisClient; prefix: string; now?: () => number }) {
+    const queueOptions = { connection: options.connection, prefix: options.prefix, skipWaitingForReady: true };
+    this.events = new Queue(QUEUE_NAMES.behavioralEvent, queueOptions);
+    this.sessions = new Queue(QUEUE_NAMES.sessionCompleted, queueOptions);
+    const now = options.now ?? (() => Date.now());
+    this.eventSchema = behavioralEventSchemaAt(now);
+    this.sessionSchema = sessionCompletedSchemaAt(now);
+    for (const queue of [this.events, this.sessions]) queue.on('error', () => undefined);
+  }
+
+  async publishEvent(event: unknown, options: PublishOptions = {}): Promise<{ accepted: number }> {
+    return this.publishEvents([event], options);
+  }
+
+  async publishEvents(events: unknown[], options: PublishOptions = {}): Promise<{ accepted: number }> {
+    const valid = this.validate(events, this.eventSchema, 'events');
+    await this.enqueue(
+      this.events,
+      valid.map((event: BehavioralEvent) => ({ name: event.type, id: event.eventId, data: event })),
+      options,
+    );
+    return { accepted: valid.length };
+  }
+
+  async publishSessionCompleted(sessions: unknown, options: PublishOptions = {}): Promise<{ accepted: number }> {
+    const valid = this.validate(Array.isArray(sessions) ? sessions : [sessions], this.sessionSchema, 'sessions');
+    await this.enqueue(
+      this.sessions,
+      valid.map((session: SessionCompleted) => ({ name: SESSION_JOB_NAME, id: session.sessionId, data: session })),
+      options,
+    );
+    return { accepted: valid.length };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled([this.events.close(), this.sessions.close()]).then(() => undefined);
+    return this.closing;
+  }
+
+  private validate<T>(items: unknown, schema: z.ZodType<T>, what: string): T[] {
+    const result = validateBatch(items, schema);
+    if (!result.ok) throw new ValidationError(`invalid ${what}: ${result.message}`, result.errors);
+    return result.items;
+  }
+
+  private async enqueue(queue: Queue, jobs: { name: string; id: string; data: object }[], options: PublishOptions): Promise<void> {
+    if (this.options.connection.status !== 'ready') {
+      throw new DependencyUnavailableError('redis', 'the queue is unavailable (Redis is not connected); retry later');
+    }
+    const trace: JobTrace = { publishedAt: new Date().toISOString(), ...(options.requestId ? { requestId: options.requestId } : {}) };
+    const bulk = jobs.map((job) => ({ name: job.name, data: { ...job.data, _trace: trace }, opts: { ...EVENT_JOB_OPTIONS, jobId: job.id } }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        queue.addBulk(bulk),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      throw new DependencyUnavailableError('redis', `the queue is unavailable: ${(error as Error).message}; retry later`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

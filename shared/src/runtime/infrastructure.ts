@@ -1,0 +1,109 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { HybridCache } from '../cache/hybrid-cache';
+import type { Config } from '../config/config';
+import { createDatabase, pingDatabase, type Database } from '../db/prisma-client';
+import type { Logger } from '../logger/logger';
+import {
+  checkEvictionPolicy,
+  closeRedis,
+  createRedisConnection,
+  waitForRedis,
+  type RedisClient,
+} from '../redis/redis-connection';
+
+/**
+ * The long-lived connections of one process, made in one place so every composition root
+ * (`pnpm start`, `start:api`, `start:worker`, bench, tests) builds them the same way.
+ * Workers create their own BullMQ connections (role 'worker'); this holds the rest.
+ */
+export interface Infrastructure {
+  db: Database;
+  /** Fail-fast connection for the cache, health checks and rate limiting. */
+  redis: RedisClient;
+  /** Fail-fast connection for enqueueing from HTTP requests. */
+  producerRedis: RedisClient;
+  cache: HybridCache;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+    Object.setPrototypeOf(this, StartupError.prototype);
+  }
+}
+
+function describeTarget(config: Pick<Config, 'redis'>): string {
+  if (config.redis.mode === 'cluster') return config.redis.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  const url = new URL(config.redis.url);
+  return `${url.hostname}:${url.port || 6379}`;
+}
+
+/** Connects to PostgreSQL and Redis, or throws a StartupError with one clear line. */
+export async function createInfrastructure(
+  config: Config,
+  logger: Logger,
+  options: { applicationName?: string; startupTimeoutMs?: number } = {},
+): Promise<Infrastructure> {
+  const timeoutMs = options.startupTimeoutMs ?? 5_000;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const db = createDatabase(config, { applicationName: options.applicationName });
+  const redis = createRedisConnection(config.redis, 'cache');
+  const producerRedis = createRedisConnection(config.redis, 'producer');
+  const subscriber = createRedisConnection(config.redis, 'subscriber');
+  // Until the cache takes over, connection errors are expected noise while we wait.
+  for (const client of [redis, producerRedis, subscriber]) client.on('error', () => undefined);
+
+  const closeAll = async () => {
+    await Promise.allSettled([closeRedis(redis), closeRedis(producerRedis), closeRedis(subscriber), db.close()]);
+  };
+  try {
+    await Promise.all([
+      waitForRedis(redis, timeoutMs).catch((error: Error) => {
+        throw new StartupError(`cannot reach Redis at ${describeTarget(config)}: ${error.message}`);
+      }),
+      pingDatabase(db.pool).catch((error: Error) => {
+        const url = new URL(config.database.url);
+        throw new StartupError(`cannot reach PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}: ${error.message}`);
+      }),
+    ]);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  const evictionWarning = await checkEvictionPolicy(redis);
+  if (evictionWarning) logger.warn(`!!! ${evictionWarning}`);
+
+  const cache = new HybridCache({
+    redis,
+    subscriber,
+    prefix: config.cachePrefix,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    ttlOverrides: config.cache.ttlOverrides,
+    logger: logger.child({ component: 'cache' }),
+    registry,
+  });
+  await cache.ready();
+
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    redis,
+    producerRedis,
+    cache,
+    registry,
+    close() {
+      closing ??= (async () => {
+        await cache.close().catch(() => undefined);
+        await closeAll();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { computeUserAggregates, type ComputedAggregates } from '@shared/aggregates/compute-user-aggregates';
+import type { EventRow, SessionRow } from '@shared/aggregates/user-history';
+import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
+import type { SessionCompleted } from '@shared/contracts/session-completed';
+import { historyOf } from '../fixtures/history-builder';
+
+/**
+ * What a user's aggregates must be, computed in the test straight from what was published
+ * (deduplicated by id), without the store's SQL: an independent oracle for the pipeline.
+ */
+export function toEventRow(e: BehavioralEvent): EventRow {
+  const p = e.properties as Record<string, unknown>;
+  const pickNumber = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : null);
+  return {
+    eventId: e.eventId,
+    userId: e.userId,
+    type: e.type,
+    occurredAt: new Date(e.occurredAt),
+    objectiveId: (p.objectiveId as string | undefined) ?? null,
+    missionId: (p.missionId as string | undefined) ?? null,
+    correct: typeof p.correct === 'boolean' ? p.correct : null,
+    responseMs: pickNumber('responseMs'),
+    durationMs: pickNumber('durationMs'),
+    successScore: pickNumber('successScore'),
+    stress: pickNumber('stress'),
+    interventionType: (p.interventionType as string | undefined) ?? null,
+    contentType: (p.contentType as string | undefined) ?? null,
+  };
+}
+
+export function toSessionRow(s: SessionCompleted): SessionRow {
+  return { sessionId: s.sessionId, userId: s.userId, startedAt: new Date(s.startedAt), endedAt: new Date(s.endedAt), cardsReviewed: s.cardsReviewed, correctCount: s.correctCount };
+}
+
+export function expectedAggregates(userId: string, published: { events: BehavioralEvent[]; sessions: SessionCompleted[] }, now: Date): ComputedAggregates {
+  const events = [...new Map(published.events.filter((e) => e.userId === userId).map((e) => [e.eventId, toEventRow(e)])).values()];
+  const sessions = [...new Map(published.sessions.filter((s) => s.userId === userId).map((s) => [s.sessionId, toSessionRow(s)])).values()];
+  const times = [...events.map((e) => e.occurredAt.getTime()), ...sessions.map((s) => s.endedAt.getTime())];
+  return computeUserAggregates(
+    historyOf(events, sessions, { userId, totals: { events: events.length, sessions: sessions.length, lastActivityAt: times.length ? new Date(Math.max(...times)) : null } }, now),
+  );
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { loadConfig, type Config } from '@shared/config/config';
+import { createLogger } from '@shared/logger/logger';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
+import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+/**
+ * A whole pipeline for an integration test: its own database, queue prefix and cache
+ * prefix on the real Redis and PostgreSQL, workers running in-process.
+ */
+export interface TestSystem {
+  config: Config;
+  database: TestDatabase;
+  infra: Infrastructure;
+  runtime: WorkerRuntime;
+  publisher: EventPublisher;
+  queue(name: string): Queue;
+  drained(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(options: { env?: Record<string, string>; now?: () => Date; workers?: boolean } = {}): Promise<TestSystem> {
+  const database = await createTestDatabase();
+  const id = randomBytes(4).toString('hex');
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    DATABASE_CONNECTION_LIMIT: '20',
+    QUEUE_PREFIX: `tq${id}`,
+    CACHE_PREFIX: `tc${id}`,
+    RECOMPUTE_DEBOUNCE_MS: '20',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const logger = createLogger({ level: config.logLevel });
+  const infra = await createInfrastructure(config, logger);
+  const runtime =
+    options.workers === false
+      ? { queues: Object.values(QUEUE_NAMES).map((n) => new Queue(n, { connection: infra.producerRedis, prefix: config.queuePrefix })), close: async () => undefined }
+      : await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry, now: options.now }, { scheduler: false });
+  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
+  const queues = new Map<string, Queue>();
+  const queue = (name: string) => {
+    let q = queues.get(name);
+    if (!q) queues.set(name, (q = new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix })));
+    return q;
+  };
+  return {
+    config,
+    database,
+    infra,
+    runtime,
+    publisher,
+    queue,
+    async drained(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let quietSince = 0;
+      for (;;) {
+        let busy = 0;
+        for (const name of Object.values(QUEUE_NAMES)) {
+          const counts = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+          busy += Object.values(counts).reduce((a, b) => a + b, 0);
+        }
+        if (busy === 0) {
+          quietSince ||= Date.now();
+          if (Date.now() - quietSince > 300) return;
+        } else quietSince = 0;
+        if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms (${busy} jobs left)`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      await publisher.close();
+      await runtime.close();
+      for (const q of queues.values()) {
+        await q.obliterate({ force: true }).catch(() => undefined);
+        await q.close();
+      }
+      await infra.close();
+      await database.drop();
+    },
+  };
+}

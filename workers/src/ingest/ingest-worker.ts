@@ -1,0 +1,111 @@
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { z } from 'zod';
+import type { JobTrace } from '@shared/queues/queue-names';
+import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
+import type { Logger } from '@shared/logger/logger';
+import type { RedisClient } from '@shared/redis/redis-connection';
+import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { RowBatcher } from './row-batcher';
+
+/**
+ * One ingest worker (behavioral-event or session-completed): validate → batch insert →
+ * mark the user dirty. Malformed payloads fail at once as unrecoverable (kept in the failed
+ * set with the reason); anything else (PostgreSQL down) is retried with backoff.
+ */
+export interface IngestRow {
+  userId: string;
+  publishedAt: string;
+  requestId?: string;
+}
+
+export interface IngestWorkerOptions<T extends { userId: string }> {
+  queueName: string;
+  schema: z.ZodType<T>;
+  /** Writes a batch of rows idempotently; returns how many were new. */
+  insert: (rows: T[]) => Promise<number>;
+  table: string;
+  connection: RedisClient;
+  prefix: string;
+  concurrency: number;
+  recomputeQueue: Queue;
+  debounceMs: number;
+  metrics: PipelineMetrics;
+  logger: Logger;
+}
+
+interface Item<T> {
+  row: T;
+  trace: IngestRow;
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export class IngestWorker<T extends { userId: string }> {
+  readonly worker: Worker;
+  private readonly batcher: RowBatcher<Item<T>>;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: IngestWorkerOptions<T>) {
+    this.batcher = new RowBatcher((items) => this.writeBatch(items), { maxBatch: 500, maxWaitMs: 2 });
+    this.worker = new Worker(options.queueName, (job) => this.process(job), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 3,
+      metrics: { maxDataPoints: 60 * 24 * 7 },
+    });
+    this.worker.on('error', (error) => options.logger.warn({ queue: options.queueName, err: error.message }, 'worker error'));
+    this.worker.on('failed', (job, error) => {
+      if (job && error.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      options.metrics.jobs.inc({ queue: options.queueName, result: 'failed' });
+    });
+    this.worker.on('completed', () => options.metrics.jobs.inc({ queue: options.queueName, result: 'completed' }));
+  }
+
+  /** Stops taking jobs, lets the ones in flight finish (their batch is written), then returns. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = this.worker.close();
+      await this.batcher.flush();
+      await closed;
+      await this.batcher.flush();
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job): Promise<void> {
+    const { _trace, ...payload } = (job.data ?? {}) as { _trace?: JobTrace } & Record<string, unknown>;
+    const parsed = this.options.schema.safeParse(payload);
+    if (!parsed.success) {
+      this.options.metrics.rejected.inc({ queue: this.options.queueName });
+      throw new UnrecoverableError(`invalid payload: ${describeIssues(parsed.error)}`);
+    }
+    const publishedAt = typeof _trace?.publishedAt === 'string' ? _trace.publishedAt : new Date(job.timestamp).toISOString();
+    await this.batcher.add({ row: parsed.data, trace: { userId: parsed.data.userId, publishedAt, requestId: _trace?.requestId } });
+  }
+
+  private async writeBatch(items: Item<T>[]): Promise<void> {
+    const inserted = await this.options.insert(items.map((i) => i.row));
+    this.options.metrics.rowsInserted.inc({ table: this.options.table }, inserted);
+    this.options.metrics.batchSize.observe({ table: this.options.table }, items.length);
+    // Always mark dirty, even when nothing was new: a redelivered job whose first attempt
+    // inserted its row but died before this step must still trigger the recompute.
+    const earliest = new Map<string, IngestRow>();
+    for (const { trace } of items) {
+      const seen = earliest.get(trace.userId);
+      if (!seen || trace.publishedAt < seen.publishedAt) earliest.set(trace.userId, trace);
+    }
+    await Promise.all(
+      [...earliest.values()].map((trace) =>
+        enqueueRecompute(this.options.recomputeQueue, { userId: trace.userId, publishedAt: trace.publishedAt, requestId: trace.requestId }, this.options.debounceMs),
+      ),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Queue } from 'bullmq';
+import type { Config } from '@shared/config/config';
+import type { Logger } from '@shared/logger/logger';
+import type { MaintenanceTask } from './maintenance-tasks';
+
+/**
+ * node-cron only enqueues. Each tick adds a maintenance job whose id is the task and the
+ * tick's minute, so with any number of worker processes the tick's work runs once.
+ */
+export function tickJobId(task: MaintenanceTask, tick: Date): string {
+  const minute = new Date(Math.floor(tick.getTime() / 60_000) * 60_000);
+  return `${task}:${minute.toISOString()}`;
+}
+
+export async function enqueueTick(queue: Queue, task: MaintenanceTask, tick: Date): Promise<void> {
+  await queue.add(task, { task, tick: tick.toISOString() }, {
+    jobId: tickJobId(task, tick),
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 7 * 86_400 },
+    removeOnFail: { age: 7 * 86_400 },
+  });
+}
+
+export function startScheduler(deps: { config: Pick<Config, 'cron'>; maintenanceQueue: Queue; logger: Logger }): { stop(): Promise<void> } {
+  const schedules: [MaintenanceTask, string][] = [
+    ['nightly-recompute', deps.config.cron.nightlyRecompute],
+    ['retention', deps.config.cron.retention],
+    ['cache-warming', deps.config.cron.cacheWarming],
+  ];
+  const tasks: ScheduledTask[] = schedules.map(([task, expression]) =>
+    cron.schedule(
+      expression,
+      async (context) => {
+        await enqueueTick(deps.maintenanceQueue, task, context.triggeredAt ?? context.date).catch((error: Error) =>
+          deps.logger.warn({ task, err: error.message }, 'could not enqueue a scheduled task'),
+        );
+      },
+      { timezone: 'UTC', name: task, noOverlap: true },
+    ),
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= Promise.all(tasks.map((t) => t.destroy())).then(() => undefined);
+      return stopped;
+    },
+  };
+}

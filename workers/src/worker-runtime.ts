@@ -1,0 +1,110 @@
+import { Queue, Worker } from 'bullmq';
+import type { Registry } from 'prom-client';
+import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { Config } from '@shared/config/config';
+import { sessionCompletedSchema } from '@shared/contracts/session-completed';
+import { behavioralEventSchema } from '@shared/contracts/behavioral-event';
+import type { Database } from '@shared/db/prisma-client';
+import type { Logger } from '@shared/logger/logger';
+import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
+import { insertEvents, insertSessions } from '@shared/store/event-store';
+import { IngestWorker } from './ingest/ingest-worker';
+import { createRecomputeWorker } from './recompute/recompute-worker';
+import { runMaintenanceTask } from './schedules/maintenance-tasks';
+import { startScheduler } from './schedules/scheduler';
+
+export interface WorkerRuntimeDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  cache: HybridCache | null;
+  registry: Registry;
+  /** The clock of recomputes (tests pin it). */
+  now?: () => Date;
+}
+
+export interface WorkerRuntime {
+  /** The four queues, for Bull Board in the all-in-one process. */
+  queues: Queue[];
+  close(): Promise<void>;
+}
+
+/**
+ * Every worker of one process: ingest (events, sessions), recompute, maintenance, and
+ * optionally the cron scheduler. close() stops cron, lets jobs in flight finish and their
+ * batches be written, then closes the queues and the connections it made.
+ */
+export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { scheduler: boolean }): Promise<WorkerRuntime> {
+  const { config, logger } = deps;
+  const connection = createRedisConnection(config.redis, 'worker', 'study-analytics:worker');
+  connection.on('error', (error) => logger.debug({ err: error.message }, 'worker Redis connection error'));
+  const metrics = pipelineMetricsFor(deps.registry);
+  const prefix = config.queuePrefix;
+  const queue = (name: string) => new Queue(name, { connection, prefix });
+  const queues = {
+    events: queue(QUEUE_NAMES.behavioralEvent),
+    sessions: queue(QUEUE_NAMES.sessionCompleted),
+    recompute: queue(QUEUE_NAMES.recompute),
+    maintenance: queue(QUEUE_NAMES.maintenance),
+  };
+  for (const q of Object.values(queues)) q.on('error', (error) => logger.debug({ queue: q.name, err: error.message }, 'queue error'));
+
+  const common = { connection, prefix, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger };
+  const eventWorker = new IngestWorker({
+    ...common,
+    queueName: QUEUE_NAMES.behavioralEvent,
+    schema: behavioralEventSchema,
+    table: 'behavioral_events',
+    insert: async (rows) => (await insertEvents(deps.db.pool, rows)).inserted,
+  });
+  const sessionWorker = new IngestWorker({
+    ...common,
+    queueName: QUEUE_NAMES.sessionCompleted,
+    schema: sessionCompletedSchema,
+    table: 'study_sessions',
+    insert: async (rows) => (await insertSessions(deps.db.pool, rows)).inserted,
+  });
+  const recomputeWorker = createRecomputeWorker({
+    db: deps.db,
+    cache: deps.cache,
+    cachePrefix: config.cachePrefix,
+    connection,
+    prefix,
+    concurrency: 8,
+    metrics,
+    logger,
+    now: deps.now,
+  });
+  const maintenanceWorker = new Worker(
+    QUEUE_NAMES.maintenance,
+    (job) =>
+      runMaintenanceTask(String(job.data?.task ?? job.name), job, {
+        db: deps.db,
+        config,
+        recomputeQueue: queues.recompute,
+        queues: Object.values(queues),
+        now: deps.now ?? (() => new Date()),
+      }),
+    { connection, prefix, concurrency: 1, metrics: { maxDataPoints: 60 * 24 * 7 } },
+  );
+  maintenanceWorker.on('error', (error) => logger.warn({ err: error.message }, 'maintenance worker error'));
+  const scheduler = options.scheduler ? startScheduler({ config, maintenanceQueue: queues.maintenance, logger }) : null;
+  logger.info({ prefix, concurrency: config.workerConcurrency, scheduler: options.scheduler }, 'workers started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    queues: Object.values(queues),
+    close() {
+      closing ??= (async () => {
+        await scheduler?.stop();
+        await Promise.allSettled([eventWorker.close(), sessionWorker.close(), recomputeWorker.close(), maintenanceWorker.close()]);
+        await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+        await closeRedis(connection);
+        logger.info('workers stopped');
+      })();
+      return closing;
+    },
+  };
+}
