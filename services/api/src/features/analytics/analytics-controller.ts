@@ -1,0 +1,38 @@
+import { Router, type Request, type Response } from 'express';
+import { AGGREGATE_NAMES, analyticsQuerySchema, generatePredictionsBodySchema } from '@shared/contracts/analytics-query';
+import { ValidationError } from '@shared/errors/errors';
+import type { z } from 'zod';
+import type { Authenticator } from '../../http/auth';
+import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
+import type { PredictionsGenerator } from './predictions-generator';
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const details = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+    throw new ValidationError(`invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  }
+  return result.data;
+}
+
+function send(res: Response, userId: string, result: AnalyticsResult): void {
+  res.setHeader('X-Cache', result.tier);
+  res.json({ data: result.data, meta: { userId, computedAt: result.computedAt, cache: result.tier } });
+}
+
+/** GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate. */
+export function analyticsRouter(deps: { auth: Authenticator; reads: AnalyticsReadService; predictions: PredictionsGenerator }): Router {
+  const router = Router();
+  const readRole = deps.auth.require('read');
+  for (const name of AGGREGATE_NAMES) {
+    router.get(`/api/analytics/${name}`, readRole, async (req: Request, res: Response) => {
+      const query = parse(analyticsQuerySchema, req.query, 'query');
+      send(res, query.userId, await deps.reads.read(name, query));
+    });
+  }
+  router.post('/api/analytics/predictions/generate', readRole, async (req: Request, res: Response) => {
+    const { userId } = parse(generatePredictionsBodySchema, req.body ?? {}, 'body');
+    send(res, userId, await deps.predictions.generate(userId, String((req as { id?: unknown }).id ?? '')));
+  });
+  return router;
+}

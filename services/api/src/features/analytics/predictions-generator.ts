@@ -1,0 +1,26 @@
+import type { Queue, QueueEvents } from 'bullmq';
+import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
+import { recomputeNow } from '@shared/recompute/recompute-queue';
+import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
+
+/**
+ * POST /api/analytics/predictions/generate: a priority recompute through the queue (ahead
+ * of the debounce), waited for up to 10 s, then the fresh predictions (served 'compute').
+ */
+export class PredictionsGenerator {
+  constructor(private readonly deps: { recomputeQueue: Queue; queueEvents: QueueEvents; reads: AnalyticsReadService; timeoutMs?: number }) {}
+
+  async generate(userId: string, requestId: string): Promise<AnalyticsResult> {
+    try {
+      await recomputeNow(this.deps.recomputeQueue, this.deps.queueEvents, { userId, requestId }, this.deps.timeoutMs ?? 10_000);
+    } catch (error) {
+      const message = (error as Error).message ?? '';
+      if (/timed out|timeout/i.test(message) && !/Redis/i.test(message)) {
+        throw new AppError(504, 'E_TIMEOUT', 'the recompute did not finish within 10 s; the result will appear shortly');
+      }
+      throw new DependencyUnavailableError('redis', 'the recompute queue is unavailable; retry later', 5);
+    }
+    const result = await this.deps.reads.read('predictions', { userId });
+    return { ...result, tier: 'compute' };
+  }
+}

@@ -1,0 +1,30 @@
+import { Router, type Request, type Response } from 'express';
+import { ValidationError } from '@shared/errors/errors';
+import type { EventPublisher } from '@shared/queues/event-publisher';
+import type { Authenticator } from '../../http/auth';
+import type { RequestHandler } from 'express';
+
+function bodyArray(req: Request, field: 'events' | 'sessions'): unknown[] {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError(`the body must be a JSON object { "${field}": [...] }`);
+  const extra = Object.keys(body).filter((k) => k !== field);
+  if (extra.length > 0) throw new ValidationError(`unknown field(s) ${extra.join(', ')}: the body is { "${field}": [...] }`);
+  if (!Array.isArray(body[field])) throw new ValidationError(`"${field}" must be an array`);
+  return body[field] as unknown[];
+}
+
+/** POST /api/events and /api/sessions: all or nothing; 202 only once the batch is in Redis. */
+export function ingestRouter(deps: { auth: Authenticator; publisher: EventPublisher; rateLimit: RequestHandler }): Router {
+  const router = Router();
+  const guard = [deps.auth.require('ingest'), deps.rateLimit];
+  const requestId = (req: Request) => String((req as { id?: unknown }).id ?? '');
+  router.post('/api/events', ...guard, async (req: Request, res: Response) => {
+    const result = await deps.publisher.publishEvents(bodyArray(req, 'events'), { requestId: requestId(req) });
+    res.status(202).json(result);
+  });
+  router.post('/api/sessions', ...guard, async (req: Request, res: Response) => {
+    const result = await deps.publisher.publishSessionCompleted(bodyArray(req, 'sessions'), { requestId: requestId(req) });
+    res.status(202).json(result);
+  });
+  return router;
+}
