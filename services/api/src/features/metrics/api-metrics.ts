@@ -22,6 +22,8 @@ export function createApiMetrics(registry: Registry, deps: { db: Pick<Database, 
     registers,
   });
   const slowQueries = new Counter({ name: 'db_slow_queries_total', help: 'Queries over 500 ms (warn) and 5 s (error)', labelNames: ['level'] as const, registers });
+  // Present from the first scrape, so an alert on rate() has a series to work with.
+  for (const level of ['warn', 'error'] as const) slowQueries.inc({ level }, 0);
   new Gauge({
     name: 'queue_jobs',
     help: 'Jobs per queue and state',

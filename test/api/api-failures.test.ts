@@ -1,0 +1,93 @@
+import request from 'supertest';
+import { Registry } from 'prom-client';
+import { createDatabase } from '@shared/db/prisma-client';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
+import { createApp } from '../../services/api/src/app';
+import { createLogger } from '@shared/logger/logger';
+import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+/** 503 with Retry-After when a dependency a request needs is down; never a crash or a stack trace. */
+let system: TestSystem;
+let redis: PrivateRedis;
+
+beforeAll(async () => {
+  system = await startTestSystem({ workers: false });
+  redis = await startRedisServer();
+}, 60_000);
+afterAll(async () => {
+  await system?.stop();
+  await redis?.stop();
+});
+
+const event = () => ({ eventId: `e${Date.now()}`, userId: 'u1', type: 'self_report', occurredAt: new Date(Date.now() - 1000).toISOString(), properties: { stress: 2 } });
+
+it('ingest answers 503 with Retry-After when Redis cannot take the batch, then 202 when it is back', async () => {
+  const producer = createRedisConnection({ mode: 'standalone', url: redis.url }, 'producer');
+  producer.on('error', () => undefined);
+  const blocking = createRedisConnection({ mode: 'standalone', url: redis.url }, 'worker');
+  blocking.on('error', () => undefined);
+  await waitForRedis(producer);
+  const publisher = new EventPublisher({ connection: producer, prefix: 'fail' });
+  const { app, close } = createApp({
+    config: system.config,
+    logger: createLogger({ level: 'silent' }),
+    db: system.infra.db,
+    cache: system.infra.cache,
+    publisher,
+    queues: system.runtime.queues,
+    blockingConnection: blocking,
+    redis: producer,
+    // One app per registry: each test builds its own app over other connections.
+    registry: new Registry(),
+  });
+  try {
+    expect((await request(app).post('/api/events').send({ events: [event()] })).status).toBe(202);
+    await redis.kill();
+    const down = await request(app).post('/api/events').send({ events: [event()] });
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('1');
+    expect(down.body.error.code).toBe('E_DEPENDENCY_UNAVAILABLE');
+    expect(JSON.stringify(down.body)).not.toMatch(/at .*\.ts:\d+/);
+    await redis.restart();
+    await waitForRedis(producer, 10_000);
+    expect((await request(app).post('/api/events').send({ events: [event()] })).status).toBe(202);
+  } finally {
+    await close();
+    await publisher.close();
+    await closeRedis(producer);
+    await closeRedis(blocking);
+  }
+});
+
+it('reads answer 503 when PostgreSQL is unreachable and the aggregate is not cached, and readiness says which', async () => {
+  const deadDb = createDatabase({ database: { url: 'postgresql://postgres@127.0.0.1:1/none', connectionLimit: 2 } });
+  const blocking = createRedisConnection(system.config.redis, 'worker');
+  blocking.on('error', () => undefined);
+  const { app, close } = createApp({
+    config: system.config,
+    logger: createLogger({ level: 'silent' }),
+    db: deadDb,
+    cache: system.infra.cache,
+    publisher: system.publisher,
+    queues: system.runtime.queues,
+    blockingConnection: blocking,
+    redis: system.infra.redis,
+    // One app per registry: each test builds its own app over other connections.
+    registry: new Registry(),
+  });
+  try {
+    const res = await request(app).get('/api/analytics/patterns?userId=nobody-cached');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual({ code: 'E_DEPENDENCY_UNAVAILABLE', message: expect.stringMatching(/unavailable/) });
+    const ready = await request(app).get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.postgres.ok).toBe(false);
+    expect(ready.body.checks.redis.ok).toBe(true);
+  } finally {
+    await close();
+    await deadDb.close();
+    await closeRedis(blocking);
+  }
+});

@@ -1,0 +1,237 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
+import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
+import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { recomputeUser } from '@shared/recompute/recompute-user';
+import { insertEvents } from '@shared/store/event-store';
+import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+let system: TestSystem;
+let app: Express;
+let closeApp: () => Promise<void>;
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+let serial = 0;
+const selfReport = (userId: string, stress: number): BehavioralEvent => ({
+  eventId: `sr-${userId}-${serial++}`,
+  userId,
+  type: 'self_report',
+  occurredAt: minutesAgo(5),
+  properties: { stress },
+});
+const review = (userId: string, objectiveId: string, correct: boolean): BehavioralEvent => ({
+  eventId: `rv-${userId}-${serial++}`,
+  userId,
+  type: 'card_reviewed',
+  occurredAt: minutesAgo(10 + serial),
+  properties: { objectiveId, correct, responseMs: 4000 },
+});
+
+beforeAll(async () => {
+  system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV, RATE_LIMIT_PER_MINUTE: '1000' } });
+  ({ app, close: closeApp } = appFor(system));
+}, 60_000);
+afterAll(async () => {
+  await closeApp?.();
+  await system?.stop();
+});
+
+describe('authentication and roles', () => {
+  const route = '/api/analytics/patterns?userId=u1';
+  it('401 without a key or with an unknown one, in the error shape', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer nope-nope-nope-nope' }, { Authorization: 'Basic cmVhZDpyZWFk' }]) {
+      const res = await request(app).get(route).set(headers);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: { code: 'E_UNAUTHORIZED', message: expect.any(String) } });
+    }
+  });
+
+  it('403 for the wrong role; admin may do everything', async () => {
+    expect((await request(app).get(route).set(bearer('ingest'))).status).toBe(403);
+    expect((await request(app).post('/api/events').set(bearer('read')).send({ events: [] })).status).toBe(403);
+    expect((await request(app).get('/api/admin/cache/stats').set(bearer('read'))).status).toBe(403);
+    expect((await request(app).get(route).set(bearer('read'))).status).toBe(200);
+    expect((await request(app).get(route).set(bearer('admin'))).status).toBe(200);
+  });
+});
+
+describe('analytics routes', () => {
+  it.each(AGGREGATE_NAMES)('GET /api/analytics/%s answers 200 with data of its schema', async (name) => {
+    await insertEvents(system.infra.db.pool, [review('rich', 'o1', true), review('rich', 'o1', false), review('rich', 'o1', false), selfReport('rich', 3)]);
+    const res = await request(app).get(`/api/analytics/${name}?userId=rich`).set(bearer('read'));
+    expect(res.status).toBe(200);
+    expect(() => AGGREGATE_DATA_SCHEMAS[name].parse(res.body.data)).not.toThrow();
+    expect(res.body.meta).toEqual({ userId: 'rich', computedAt: expect.any(String), cache: expect.stringMatching(/^(l1|l2|db|compute)$/) });
+    expect(res.headers['x-cache']).toBe(res.body.meta.cache);
+  });
+
+  it('tells the tier honestly: db then l1 for a stored aggregate, compute then l1 for a new one', async () => {
+    await insertEvents(system.infra.db.pool, [selfReport('stored', 4)]);
+    await recomputeUser({ db: system.infra.db, cache: null, cachePrefix: system.config.cachePrefix }, 'stored');
+    const first = await request(app).get('/api/analytics/stress-profile?userId=stored').set(bearer('read'));
+    const second = await request(app).get('/api/analytics/stress-profile?userId=stored').set(bearer('read'));
+    expect([first.headers['x-cache'], second.headers['x-cache']]).toEqual(['db', 'l1']);
+    expect(second.body.data).toEqual(first.body.data);
+
+    await insertEvents(system.infra.db.pool, [selfReport('fresh', 2)]);
+    const computed = await request(app).get('/api/analytics/stress-profile?userId=fresh').set(bearer('read'));
+    expect(computed.headers['x-cache']).toBe('compute');
+    expect(computed.body.data.reports).toBe(1);
+    expect((await request(app).get('/api/analytics/stress-profile?userId=fresh').set(bearer('read'))).headers['x-cache']).toBe('l1');
+  });
+
+  it('never serves the old value after an event for that user has been processed', async () => {
+    const before = await request(app).get('/api/analytics/stress-profile?userId=live').set(bearer('read'));
+    expect(before.body.data.reports).toBe(0);
+    expect((await request(app).get('/api/analytics/stress-profile?userId=live').set(bearer('read'))).headers['x-cache']).toBe('l1');
+    const posted = await request(app).post('/api/events').set(bearer('ingest')).send({ events: [selfReport('live', 5)] });
+    expect(posted.status).toBe(202);
+    expect(posted.body).toEqual({ accepted: 1 });
+    await system.drained();
+    const after = await request(app).get('/api/analytics/stress-profile?userId=live').set(bearer('read'));
+    expect(after.body.data).toMatchObject({ reports: 1, avgStress: 5 });
+    expect(['l1', 'l2']).toContain(after.headers['x-cache']);
+  });
+
+  it('answers 200 with zeros and nulls for an unknown user', async () => {
+    const res = await request(app).get('/api/analytics/missions/summary?userId=ghost&period=all').set(bearer('read'));
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ period: 'all', started: 0, completed: 0, abandoned: 0, completionRate: null, avgSuccessScore: null, avgDurationMinutes: null, currentStreakDays: 0 });
+  });
+
+  it.each([
+    ['/api/analytics/patterns', /userId/],
+    ['/api/analytics/patterns?userId=a*b', /userId/],
+    ['/api/analytics/missions/summary?userId=u1&period=8d', /period/],
+    ['/api/analytics/patterns?userId=u1&extra=1', /extra/],
+    ['/api/analytics/patterns?userId=u1&userId=u2', /userId/],
+  ])('400 for %s', async (url, message) => {
+    const res = await request(app).get(url).set(bearer('read'));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'E_VALIDATION', message: expect.stringMatching(message), details: expect.any(Array) });
+  });
+
+  it('POST /api/analytics/predictions/generate recomputes now and returns fresh predictions', async () => {
+    // Rows stored without any recompute: only the priority recompute can make them visible.
+    await insertEvents(system.infra.db.pool, [review('gen', 'o9', false), review('gen', 'o9', false), review('gen', 'o9', false)]);
+    const res = await request(app).post('/api/analytics/predictions/generate').set(bearer('read')).send({ userId: 'gen' });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-cache']).toBe('compute');
+    expect(res.body.data.predictions.map((p: { objectiveId: string }) => p.objectiveId)).toEqual(['o9']);
+    expect((await request(app).post('/api/analytics/predictions/generate').set(bearer('read')).send({ userId: 'g*' })).status).toBe(400);
+  });
+});
+
+describe('ingest routes', () => {
+  it('rejects a batch with one bad event entirely, naming each bad index', async () => {
+    const events = system.queue(QUEUE_NAMES.behavioralEvent);
+    const before = await events.count();
+    const res = await request(app)
+      .post('/api/events')
+      .set(bearer('ingest'))
+      .send({ events: [selfReport('batch', 3), { ...selfReport('batch', 3), userId: 'x*' }, selfReport('batch', 3), { nope: true }] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('E_VALIDATION');
+    expect(res.body.error.details.map((d: { index: number }) => d.index)).toEqual([1, 3]);
+    expect(await events.count()).toBe(before);
+  });
+
+  it('accepts sessions with 202', async () => {
+    const session = { sessionId: 'sess-1', userId: 'batch', startedAt: minutesAgo(60), endedAt: minutesAgo(30), cardsReviewed: 10, correctCount: 8 };
+    const res = await request(app).post('/api/sessions').set(bearer('ingest')).send({ sessions: [session] });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 1 });
+  });
+
+  it('413 for a body over 1 MiB, 400 for invalid JSON and for more than 1,000 events', async () => {
+    const big = await request(app).post('/api/events').set(bearer('ingest')).set('Content-Type', 'application/json').send(`{"events":[${'"x",'.repeat(300_000)}"x"]}`);
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('E_PAYLOAD_TOO_LARGE');
+    const invalid = await request(app).post('/api/events').set(bearer('ingest')).set('Content-Type', 'application/json').send('{"events": [');
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('E_INVALID_JSON');
+    const many = Array.from({ length: 1001 }, () => selfReport('many', 2));
+    const tooMany = await request(app).post('/api/events').set(bearer('ingest')).send({ events: many });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/at most 1000/);
+  });
+});
+
+describe('operations', () => {
+  it('404s unknown routes in the error shape, with security headers and no x-powered-by', async () => {
+    const res = await request(app).get('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'E_NOT_FOUND', message: 'no route /api/nothing-here' } });
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reports readiness of Redis, PostgreSQL and the queues', async () => {
+    const res = await request(app).get('/health/ready');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { redis: expect.objectContaining({ ok: true }), postgres: expect.objectContaining({ ok: true }), queues: expect.objectContaining({ ok: true }) } });
+    expect((await request(app).get('/health/live')).body).toEqual({ status: 'ok' });
+  });
+
+  it('serves cache statistics in the origin report shape', async () => {
+    const res = await request(app).get('/api/admin/cache/stats').set(bearer('admin'));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      type: 'HYBRID_CACHE',
+      l1MemorySize: expect.any(Number),
+      l1Bytes: expect.any(Number),
+      stats: expect.objectContaining({ totalHits: expect.any(Number), totalMisses: expect.any(Number), hitRate: expect.stringMatching(/^\d+\.\d\d%$/), redisHits: expect.any(Number), redisMisses: expect.any(Number), fallbackCount: expect.any(Number) }),
+      redisHealthy: true,
+    });
+  });
+
+  it('exposes Prometheus metrics that parse, with every metric the operators need', async () => {
+    await request(app).get('/api/analytics/patterns?userId=m1').set(bearer('read'));
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(200);
+    const lines = res.text.split('\n').filter((l) => l && !l.startsWith('#'));
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|NaN|\+Inf|-Inf)$/;
+    expect(lines.filter((l) => !sample.test(l))).toEqual([]);
+    for (const name of [
+      'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/analytics/patterns",status="200"}',
+      'cache_hits_total',
+      'cache_misses_total',
+      'queue_jobs{queue="behavioral-event",state="waiting"}',
+      'pipeline_jobs_total',
+      'event_to_visible_seconds_bucket',
+      'db_pool_connections{state="in_use"}',
+      'db_pool_utilization_ratio',
+      'db_pool_utilization_level',
+      'db_slow_queries_total',
+      'redis_ping_latency_seconds',
+      'redis_used_memory_bytes',
+    ]) {
+      expect(res.text).toContain(name.includes('{') ? name : `\n${name}`);
+    }
+  });
+
+  it('publishes an OpenAPI 3.1 document that covers every route', async () => {
+    const res = await request(app).get('/api/openapi.json');
+    expect(res.body.openapi).toBe('3.1.0');
+    const paths = Object.keys(res.body.paths);
+    for (const name of AGGREGATE_NAMES) expect(paths).toContain(`/api/analytics/${name}`);
+    for (const path of ['/api/analytics/predictions/generate', '/api/events', '/api/sessions', '/api/admin/cache/stats', '/health/live', '/health/ready', '/metrics', '/admin/queues'])
+      expect(paths).toContain(path);
+    // and every documented GET path answers something other than 404
+    for (const path of paths.filter((p) => res.body.paths[p].get)) {
+      const probe = await request(app).get(path.startsWith('/api/analytics/') ? `${path}?userId=doc` : path).set(bearer('admin'));
+      expect({ path, status: probe.status }).toEqual({ path, status: probe.status === 404 ? -1 : probe.status });
+    }
+  });
+
+  it('opens Bull Board with the admin key, as Bearer or as a basic-auth password', async () => {
+    expect((await request(app).get('/admin/queues')).headers['www-authenticate']).toBe('Basic realm="bull-board"');
+    expect((await request(app).get('/admin/queues').set(bearer('admin'))).status).toBe(200);
+    const basic = await request(app).get('/admin/queues/api/queues').auth('admin', 'admin-key-0123456789a');
+    expect(basic.status).toBe(200);
+    expect(basic.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['behavioral-event', 'maintenance', 'recompute', 'session-completed']);
+  });
+});
