@@ -11,6 +11,7 @@ const config = {
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };
