@@ -31,6 +31,8 @@ export interface IngestWorkerOptions<T extends { userId: string }> {
   debounceMs: number;
   metrics: PipelineMetrics;
   logger: Logger;
+  /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
+  locks?: { lockDurationMs?: number; stalledIntervalMs?: number };
 }
 
 interface Item<T> {
@@ -56,14 +58,19 @@ export class IngestWorker<T extends { userId: string }> {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
-      lockDuration: 15_000,
-      stalledInterval: 5_000,
+      lockDuration: options.locks?.lockDurationMs ?? 15_000,
+      stalledInterval: options.locks?.stalledIntervalMs ?? 5_000,
       maxStalledCount: 3,
       metrics: { maxDataPoints: 60 * 24 * 7 },
     });
     this.worker.on('error', (error) => options.logger.warn({ queue: options.queueName, err: error.message }, 'worker error'));
     this.worker.on('failed', (job, error) => {
-      if (job && error.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const final = !job || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      // The request id of the HTTP request that enqueued the job, so an operator can follow it.
+      const requestId = (job?.data as { _trace?: JobTrace } | undefined)?._trace?.requestId;
+      const context = { queue: options.queueName, jobId: job?.id, requestId, attemptsMade: job?.attemptsMade, err: error.message };
+      if (!final) return options.logger.debug(context, 'job attempt failed; will retry');
+      options.logger.warn(context, 'job failed');
       options.metrics.jobs.inc({ queue: options.queueName, result: 'failed' });
     });
     this.worker.on('completed', () => options.metrics.jobs.inc({ queue: options.queueName, result: 'completed' }));
@@ -95,6 +102,10 @@ export class IngestWorker<T extends { userId: string }> {
     const inserted = await this.options.insert(items.map((i) => i.row));
     this.options.metrics.rowsInserted.inc({ table: this.options.table }, inserted);
     this.options.metrics.batchSize.observe({ table: this.options.table }, items.length);
+    if (this.options.logger.isLevelEnabled('debug')) {
+      const requestIds = [...new Set(items.flatMap((i) => (i.trace.requestId ? [i.trace.requestId] : [])))];
+      this.options.logger.debug({ queue: this.options.queueName, rows: items.length, inserted, requestIds }, 'batch stored');
+    }
     // Always mark dirty, even when nothing was new: a redelivered job whose first attempt
     // inserted its row but died before this step must still trigger the recompute.
     const earliest = new Map<string, IngestRow>();

@@ -20,6 +20,8 @@ export function createRecomputeWorker(deps: {
   metrics: PipelineMetrics;
   logger: Logger;
   now?: () => Date;
+  /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
+  locks?: { lockDurationMs?: number; stalledIntervalMs?: number };
 }): Worker {
   const worker = new Worker(
     QUEUE_NAMES.recompute,
@@ -29,19 +31,17 @@ export function createRecomputeWorker(deps: {
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
       const { stored } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userId);
       stopTimer();
-      if (publishedAt) {
-        const lagSeconds = (Date.now() - Date.parse(publishedAt)) / 1000;
-        deps.metrics.freshnessSeconds.observe(lagSeconds);
-        deps.logger.debug({ userId, requestId, lagMs: Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
-      }
+      const lagSeconds = publishedAt ? (Date.now() - Date.parse(publishedAt)) / 1000 : null;
+      if (lagSeconds !== null) deps.metrics.freshnessSeconds.observe(lagSeconds);
+      deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
       return { stored };
     },
     {
       connection: deps.connection,
       prefix: deps.prefix,
       concurrency: deps.concurrency,
-      lockDuration: 30_000,
-      stalledInterval: 5_000,
+      lockDuration: deps.locks?.lockDurationMs ?? 30_000,
+      stalledInterval: deps.locks?.stalledIntervalMs ?? 5_000,
       metrics: { maxDataPoints: 60 * 24 * 7 },
     },
   );

@@ -17,7 +17,8 @@ export function adminRouter(deps: { auth: Authenticator; cache: HybridCache; que
   createBullBoard({
     queues: deps.queues.map((queue) => new BullMQAdapter(queue as never, { readOnlyMode: deps.readOnly })),
     serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'study analytics' } },
+    // showMetrics: the jobs-per-minute charts, fed by the workers' BullMQ `metrics` option.
+    options: { uiConfig: { boardTitle: 'study analytics', showMetrics: true } },
   });
   // Bull Board has no auth of its own; a browser can open it with basic auth (admin key as password).
   router.use('/admin/queues', deps.auth.require('admin', { basicRealm: 'bull-board' }), board.getRouter());
