@@ -51,7 +51,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
   };
   for (const q of Object.values(queues)) q.on('error', (error) => logger.debug({ queue: q.name, err: error.message }, 'queue error'));
 
-  const common = { connection, prefix, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger };
+  const common = { connection, prefix, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, locks: config.workerLocks };
   const eventWorker = new IngestWorker({
     ...common,
     queueName: QUEUE_NAMES.behavioralEvent,
@@ -76,6 +76,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     metrics,
     logger,
     now: deps.now,
+    locks: config.workerLocks,
   });
   const maintenanceWorker = new Worker(
     QUEUE_NAMES.maintenance,

@@ -81,4 +81,9 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).port).toBe(3000);
   });
+  it('leaves worker locks to each worker unless WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS are set', () => {
+    expect(loadConfig({}).workerLocks).toEqual({ lockDurationMs: undefined, stalledIntervalMs: undefined });
+    expect(loadConfig({ WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' }).workerLocks).toEqual({ lockDurationMs: 2000, stalledIntervalMs: 500 });
+    expect(problemsOf({ WORKER_LOCK_DURATION_MS: '10', WORKER_STALLED_INTERVAL_MS: 'often' }).map((p) => p.split(':')[0])).toEqual(['WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS']);
+  });
 });

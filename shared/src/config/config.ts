@@ -85,6 +85,8 @@ const envSchema = z.object({
   BULL_BOARD_READ_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   RECOMPUTE_DEBOUNCE_MS: intFrom(0, 60_000).default(100),
   WORKER_CONCURRENCY: intFrom(1, 1000).default(50),
+  WORKER_LOCK_DURATION_MS: intFrom(1_000, 600_000).optional(),
+  WORKER_STALLED_INTERVAL_MS: intFrom(100, 600_000).optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(1, 10_000_000).default(600),
   CRON_NIGHTLY_RECOMPUTE: cronExpression.default('0 3 * * *'),
   CRON_RETENTION: cronExpression.default('30 3 * * *'),
@@ -112,6 +114,12 @@ export interface Config {
   bullBoardReadOnly: boolean;
   recomputeDebounceMs: number;
   workerConcurrency: number;
+  /**
+   * BullMQ job locks of the ingest and recompute workers: a job whose worker died is re-run
+   * by another worker after its lock expires (found by the stalled check). Absent: each
+   * worker's own default (ingest 15 s, recompute 30 s; stalled check every 5 s).
+   */
+  workerLocks: { lockDurationMs?: number; stalledIntervalMs?: number };
   rateLimitPerMinute: number;
   cron: { nightlyRecompute: string; retention: string; cacheWarming: string };
   retention: { rawMaxAgeDays: number | null; snapshotDays: number };
@@ -181,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerLocks: { lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     cron: { nightlyRecompute: env.CRON_NIGHTLY_RECOMPUTE, retention: env.CRON_RETENTION, cacheWarming: env.CRON_CACHE_WARMING },
     retention: { rawMaxAgeDays: env.RETENTION_RAW_MAX_AGE_DAYS ?? null, snapshotDays: env.RETENTION_SNAPSHOT_DAYS },

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Job } from 'bullmq';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { crashLines, startWorkerProcess, stopAllProcesses, type ManagedProcess } from '../support/processes';
+import { AcceptedLedger, chunks, deleteKeysWithPrefix, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+
+/**
+ * A worker process dies by SIGKILL in the middle of a stream: no close(), no flush, its
+ * jobs left active with their locks. A second worker finds them once the locks expire
+ * (stalled-job recovery) and runs them again; the store's idempotent inserts make the
+ * second run harmless. The aggregates must equal a from-scratch computation.
+ */
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const id = randomBytes(4).toString('hex');
+const QUEUE_PREFIX = `rk${id}`;
+const CACHE_PREFIX = `rkc${id}`;
+
+let database: TestDatabase;
+let pool: pg.Pool;
+let probe: QueueProbe;
+let producer: RedisClient;
+let publisher: EventPublisher;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
+  producer = createRedisConnection({ mode: 'standalone', url: REDIS_URL }, 'producer');
+  producer.on('error', () => undefined);
+  await waitForRedis(producer);
+  publisher = new EventPublisher({ connection: producer, prefix: QUEUE_PREFIX });
+  env = {
+    DATABASE_URL: database.url,
+    DATABASE_CONNECTION_LIMIT: '8',
+    REDIS_URL,
+    QUEUE_PREFIX,
+    CACHE_PREFIX,
+    RECOMPUTE_DEBOUNCE_MS: '20',
+    // Few jobs in flight, so the stream is still running when the worker dies.
+    WORKER_CONCURRENCY: '5',
+    // A dead worker's jobs come back after 2 s instead of BullMQ's 30 s.
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '500',
+  };
+}, 30_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+  await publisher?.close();
+  if (producer) await closeRedis(producer);
+  await probe?.close();
+  await deleteKeysWithPrefix(REDIS_URL, CACHE_PREFIX).catch(() => undefined);
+  await pool?.end();
+  await database?.drop();
+});
+
+const rowCount = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM behavioral_events')).rows[0]!.n;
+
+it('re-runs the jobs of a worker killed mid-stream on another worker: every event counted exactly once', async () => {
+  const traffic = simulatedTraffic(['kill-a', 'kill-b', 'kill-c', 'kill-d'], { days: 40, seed: 11 });
+  const [firstWave, secondWave] = [traffic.events.slice(0, Math.floor(traffic.events.length * 0.7)), traffic.events.slice(Math.floor(traffic.events.length * 0.7))];
+  expect(firstWave.length).toBeGreaterThan(1_000);
+  const ledger = new AcceptedLedger();
+  const events = probe.queue(QUEUE_NAMES.behavioralEvent);
+
+  const first: ManagedProcess = await startWorkerProcess('worker-1', env);
+  for (const batch of chunks(firstWave, 250)) {
+    await publisher.publishEvents(batch);
+    ledger.acceptEvents(batch);
+  }
+
+  // Mid-stream: part of the rows are stored, the rest is still queued.
+  await waitFor('the first worker to store 300 rows', async () => (await rowCount()) >= 300, 30_000, 5);
+  first.signal('SIGKILL');
+  expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+  const orphaned: Job[] = await events.getJobs(['active']);
+  expect(orphaned.length).toBeGreaterThan(0);
+  expect(await rowCount()).toBeLessThan(firstWave.length);
+
+  // The stream goes on while no worker runs; then a second worker starts.
+  for (const batch of chunks(secondWave, 250)) {
+    await publisher.publishEvents(batch);
+    ledger.acceptEvents(batch);
+  }
+  await publisher.publishSessionCompleted(traffic.sessions);
+  ledger.acceptSessions(traffic.sessions);
+  const second = await startWorkerProcess('worker-2', env);
+  await probe.drained(90_000);
+
+  // The dead worker's jobs were found stalled and completed by the second one.
+  for (const job of orphaned) {
+    const after = await events.getJob(job.id!);
+    expect({ id: job.id, state: await after!.getState(), stalled: after!.stalledCounter >= 1 }).toEqual({ id: job.id, state: 'completed', stalled: true });
+  }
+  expect(await events.getJobCounts('failed', 'completed')).toEqual({ failed: 0, completed: ledger.eventCount });
+  expect(await probe.queue(QUEUE_NAMES.sessionCompleted).getJobCounts('failed')).toEqual({ failed: 0 });
+  await expectExactTotals(pool, ledger);
+  expect(crashLines(second)).toEqual([]);
+  expect(second.isAlive()).toBe(true);
+}, 120_000);
