@@ -215,3 +215,24 @@ export async function expectExactTotals(pool: pg.Pool, ledger: AcceptedLedger): 
     }
   }
 }
+
+export interface HttpAnswer {
+  status: number;
+  /** `X-Cache`: the tier that served an analytics read. */
+  tier: string | null;
+  retryAfter: string | null;
+  body: any;
+}
+
+/** One GET against a running API, with the headers the reliability tests look at. */
+export async function getJson(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await fetch(`${baseUrl}${path}`, { headers });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: kept as text for the failure message.
+  }
+  return { status: response.status, tier: response.headers.get('x-cache'), retryAfter: response.headers.get('retry-after'), body };
+}
