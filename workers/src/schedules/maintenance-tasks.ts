@@ -1,11 +1,15 @@
 import type { Job, Queue } from 'bullmq';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/prisma-client';
+import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { countUsers, userPages } from '@shared/recompute/user-pages';
 
 /**
  * The periodic work. Each task is a maintenance job (one per cron tick across all
- * processes); it reports progress so an operator can follow it in Bull Board.
+ * processes); it reports progress so an operator can follow it in Bull Board. Every
+ * cutoff is taken from the task's clock (`now`), so a task run with a pinned clock
+ * behaves as it would at that time.
  */
 export const MAINTENANCE_TASKS = ['nightly-recompute', 'retention', 'cache-warming'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
@@ -18,63 +22,109 @@ export interface MaintenanceDeps {
   now: () => Date;
 }
 
-const DAY_MS = 86_400_000;
+/** The recompute window of SPEC 5: a user with no activity for this long has nothing that moves. */
+export const ACTIVE_USER_DAYS = 90;
+/** Completed jobs are kept this long for Bull Board (the queues also trim them on completion). */
+export const COMPLETED_JOB_RETENTION_MS = HOUR_MS;
+/** Failed jobs are kept a week for inspection, as EVENT_JOB_OPTIONS.removeOnFail says. */
+export const FAILED_JOB_RETENTION_MS = 7 * DAY_MS;
+/** Cache warming looks at this much history to find a user's usual hour and activity. */
+export const WARMING_LOOKBACK_DAYS = 7;
+export const WARMING_MAX_USERS = 1_000;
 
-async function recomputeAll(job: Job, deps: MaintenanceDeps, userIds: string[]): Promise<number> {
-  for (let i = 0; i < userIds.length; i += 1) {
-    await enqueueRecompute(deps.recomputeQueue, { userId: userIds[i]! }, deps.config.recomputeDebounceMs);
-    if (i % 500 === 0) await job.updateProgress(Math.round((100 * i) / userIds.length));
+async function enqueueRecomputes(deps: MaintenanceDeps, userIds: string[]): Promise<void> {
+  await Promise.all(userIds.map((userId) => enqueueRecompute(deps.recomputeQueue, { userId }, deps.config.recomputeDebounceMs)));
+}
+
+/**
+ * Windows move even without new events: every user active in the last 90 days, a page at
+ * a time (memory stays flat with millions of users).
+ */
+async function nightlyRecompute(job: Job, deps: MaintenanceDeps) {
+  const activeSince = new Date(deps.now().getTime() - ACTIVE_USER_DAYS * DAY_MS);
+  const total = await countUsers(deps.db.pool, { activeSince });
+  let enqueued = 0;
+  for await (const page of userPages(deps.db.pool, { activeSince })) {
+    await enqueueRecomputes(deps, page);
+    enqueued += page.length;
+    await job.updateProgress(Math.min(99, Math.round((100 * enqueued) / Math.max(total, 1))));
   }
   await job.updateProgress(100);
-  return userIds.length;
+  return { usersEnqueued: enqueued };
 }
 
-/** Windows move even without new events: every user active in the last 90 days. */
-async function nightlyRecompute(job: Job, deps: MaintenanceDeps) {
-  const since = new Date(deps.now().getTime() - 90 * DAY_MS);
-  const { rows } = await deps.db.pool.query<{ user_id: string }>('SELECT user_id FROM analytics_users WHERE last_activity_at > $1', [since]);
-  return { usersEnqueued: await recomputeAll(job, deps, rows.map((r) => r.user_id)) };
+/** Deletes a user's raw rows older than the cutoff; returns how many rows went. */
+async function deleteOldRawRows(deps: MaintenanceDeps, userId: string, cutoff: Date): Promise<number> {
+  const events = await deps.db.pool.query('DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2', [userId, cutoff]);
+  const sessions = await deps.db.pool.query('DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2', [userId, cutoff]);
+  return (events.rowCount ?? 0) + (sessions.rowCount ?? 0);
 }
 
-/** Trims old load snapshots and finished jobs; raw rows only when a maximum age is configured. */
+/**
+ * Trims the daily load snapshots (keeping the last `snapshotDays` UTC days, today
+ * included) and finished jobs. Raw rows are the source of truth of "all" periods and
+ * "any age" rules, so they are deleted only when a maximum age is configured; a user who
+ * lost rows is recomputed, so their aggregates stop counting what is gone.
+ */
 async function retention(job: Job, deps: MaintenanceDeps) {
-  const today = deps.now();
-  const snapshotCutoff = new Date(today.getTime() - deps.config.retention.snapshotDays * DAY_MS);
-  const snapshots = await deps.db.pool.query('DELETE FROM cognitive_load_snapshots WHERE day < $1::date', [snapshotCutoff]);
-  let rawEvents = 0;
-  if (deps.config.retention.rawMaxAgeDays !== null) {
-    const rawCutoff = new Date(today.getTime() - deps.config.retention.rawMaxAgeDays * DAY_MS);
-    const { rows } = await deps.db.pool.query<{ user_id: string }>('SELECT user_id FROM analytics_users');
-    for (const [i, { user_id }] of rows.entries()) {
-      const deleted = await deps.db.pool.query('DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2', [user_id, rawCutoff]);
-      await deps.db.pool.query('DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2', [user_id, rawCutoff]);
-      rawEvents += deleted.rowCount ?? 0;
-      if (i % 500 === 0) await job.updateProgress(Math.round((100 * i) / rows.length));
+  const now = deps.now();
+  // A UTC day string, not a Date: `$1::date` of a timestamp would use the server's time zone.
+  const oldestKeptDay = addDays(utcDay(now), -(deps.config.retention.snapshotDays - 1));
+  const snapshots = await deps.db.pool.query('DELETE FROM cognitive_load_snapshots WHERE day < $1::date', [oldestKeptDay]);
+
+  let rawRowsDeleted = 0;
+  let usersRecomputed = 0;
+  const rawMaxAgeDays = deps.config.retention.rawMaxAgeDays;
+  if (rawMaxAgeDays !== null) {
+    const cutoff = new Date(now.getTime() - rawMaxAgeDays * DAY_MS);
+    const total = await countUsers(deps.db.pool);
+    let seen = 0;
+    for await (const page of userPages(deps.db.pool)) {
+      const changed: string[] = [];
+      for (const userId of page) {
+        const deleted = await deleteOldRawRows(deps, userId, cutoff);
+        rawRowsDeleted += deleted;
+        if (deleted > 0) changed.push(userId);
+      }
+      await enqueueRecomputes(deps, changed);
+      usersRecomputed += changed.length;
+      seen += page.length;
+      await job.updateProgress(Math.min(99, Math.round((100 * seen) / Math.max(total, 1))));
     }
   }
+
+  // Queue.clean measures age against the wall clock; convert the task's cutoffs to graces.
+  const graceUntil = (cutoff: number) => Math.max(0, Date.now() - cutoff);
   let jobsCleaned = 0;
   for (const queue of deps.queues) {
-    jobsCleaned += (await queue.clean(3_600_000, 10_000, 'completed')).length;
-    jobsCleaned += (await queue.clean(7 * DAY_MS, 10_000, 'failed')).length;
+    // limit 0 = no limit: clean() itself works in chunks of 10,000.
+    jobsCleaned += (await queue.clean(graceUntil(now.getTime() - COMPLETED_JOB_RETENTION_MS), 0, 'completed')).length;
+    jobsCleaned += (await queue.clean(graceUntil(now.getTime() - FAILED_JOB_RETENTION_MS), 0, 'failed')).length;
   }
   await job.updateProgress(100);
-  return { snapshotsDeleted: snapshots.rowCount ?? 0, rawEventsDeleted: rawEvents, jobsCleaned };
+  return { snapshotsDeleted: snapshots.rowCount ?? 0, rawRowsDeleted, usersRecomputed, jobsCleaned };
 }
 
-/** Before their usual study hour, refresh the aggregates (and so the cache) of the most active users. */
-async function cacheWarming(job: Job, deps: MaintenanceDeps) {
+/**
+ * Before their usual study hour, refresh the aggregates (and so the cache, by write-through)
+ * of the most active users: those whose most frequent session start hour over the last
+ * week is the coming hour, most sessions first.
+ */
+async function cacheWarming(_job: Job, deps: MaintenanceDeps) {
   const now = deps.now();
   const nextHour = (now.getUTCHours() + 1) % 24;
   const { rows } = await deps.db.pool.query<{ user_id: string }>(
     `SELECT user_id FROM (
        SELECT s.user_id, mode() WITHIN GROUP (ORDER BY extract(hour FROM s.started_at AT TIME ZONE 'UTC')) AS usual_hour, count(*) AS sessions
-       FROM analytics_users u JOIN study_sessions s ON s.user_id = u.user_id AND s.started_at > $1
+       FROM analytics_users u JOIN study_sessions s ON s.user_id = u.user_id AND s.started_at > $1 AND s.started_at <= $4
        WHERE u.last_activity_at > $1
        GROUP BY s.user_id) t
-     WHERE usual_hour = $2 ORDER BY sessions DESC LIMIT 1000`,
-    [new Date(now.getTime() - 7 * DAY_MS), nextHour],
+     WHERE usual_hour = $2 ORDER BY sessions DESC, user_id LIMIT $3`,
+    [new Date(now.getTime() - WARMING_LOOKBACK_DAYS * DAY_MS), nextHour, WARMING_MAX_USERS, now],
   );
-  return { usersWarmed: await recomputeAll(job, deps, rows.map((r) => r.user_id)) };
+  const userIds = rows.map((r) => r.user_id);
+  await enqueueRecomputes(deps, userIds);
+  return { usersWarmed: userIds.length, hour: nextHour };
 }
 
 export async function runMaintenanceTask(task: string, job: Job, deps: MaintenanceDeps): Promise<unknown> {

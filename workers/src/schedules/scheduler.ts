@@ -6,11 +6,16 @@ import type { MaintenanceTask } from './maintenance-tasks';
 
 /**
  * node-cron only enqueues. Each tick adds a maintenance job whose id is the task and the
- * tick's minute, so with any number of worker processes the tick's work runs once.
+ * tick's scheduled second, so with any number of worker processes the tick's work runs
+ * once: the second add of the same id is a no-op while the first job exists (kept 7 days).
+ *
+ * The id is built from the tick's *scheduled* time (node-cron's `context.date`), which is
+ * the same in every process, not from the moment each process happened to fire. It holds
+ * no ':' (BullMQ refuses custom ids with colons), e.g. `retention@2026-11-25T033000Z`.
  */
 export function tickJobId(task: MaintenanceTask, tick: Date): string {
-  const minute = new Date(Math.floor(tick.getTime() / 60_000) * 60_000);
-  return `${task}:${minute.toISOString()}`;
+  const second = new Date(Math.floor(tick.getTime() / 1_000) * 1_000);
+  return `${task}@${second.toISOString().slice(0, 19).replace(/:/g, '')}Z`;
 }
 
 export async function enqueueTick(queue: Queue, task: MaintenanceTask, tick: Date): Promise<void> {
@@ -33,7 +38,7 @@ export function startScheduler(deps: { config: Pick<Config, 'cron'>; maintenance
     cron.schedule(
       expression,
       async (context) => {
-        await enqueueTick(deps.maintenanceQueue, task, context.triggeredAt ?? context.date).catch((error: Error) =>
+        await enqueueTick(deps.maintenanceQueue, task, context.date).catch((error: Error) =>
           deps.logger.warn({ task, err: error.message }, 'could not enqueue a scheduled task'),
         );
       },

@@ -1,0 +1,183 @@
+import { isId } from '@shared/contracts/ids';
+import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { Database } from '@shared/db/prisma-client';
+import { recomputeUser } from '@shared/recompute/recompute-user';
+import { countUsers, forEachUser } from '@shared/recompute/user-pages';
+import { verifyUser, type UserVerification } from '@shared/recompute/verify-user';
+import { userHasData } from '@shared/store/aggregate-store';
+import { intFlag, parseFlags, UsageError } from './cli-flags';
+import { count, decimal, perSecond, seconds } from './format';
+import { createProgress, type Progress } from './progress-reporter';
+import { EXIT } from './run-cli';
+
+export const RECOMPUTE_USAGE = `Usage: pnpm recompute -- (--user ID [--user ID ...] | --all) [--verify] [--concurrency N]
+
+Rebuilds users' aggregates from the raw rows (behavioral_events, study_sessions): the
+summary table, today's load snapshot, the Redis entries, and every API instance's L1
+(through the same invalidation as the workers).
+
+  --user ID         one user (repeat the flag for several)
+  --all             every user the pipeline has seen, a page at a time
+  --verify          change nothing: compare the stored aggregates with a fresh computation
+                    and report drift per user and aggregate; exit code 1 when drift is found
+  --concurrency N   users processed at once (default 4, 1-64)
+  -h, --help        this text
+
+About --verify and time: aggregates are windows over "now" (last 24 h, 7, 30, 90 days),
+so a computation made later differs from the stored one even when no data changed.
+--verify therefore recomputes each user with "now" set to the stored computedAt, and only
+differences in the data count. A user whose raw rows arrived after (or within 10 s before)
+that computedAt is reported as STALE (a recompute is due; run without --verify to rebuild
+now), not as drift.
+
+Configuration comes from the environment (DATABASE_URL, REDIS_URL, CACHE_PREFIX, ...; see
+the README). Progress goes to stderr, results to stdout.
+Exit codes: 0 all well, 1 drift found or users failed, 2 bad flags or configuration,
+3 Redis or PostgreSQL unreachable.`;
+
+export interface RecomputeOptions {
+  userIds: string[] | 'all';
+  verify: boolean;
+  concurrency: number;
+}
+
+export function parseRecomputeFlags(args: string[]): RecomputeOptions {
+  const flags = parseFlags(args, {
+    user: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    verify: { type: 'boolean' },
+    concurrency: { type: 'string' },
+  });
+  const users = flags.user ?? [];
+  if (flags.all && users.length > 0) throw new UsageError('give either --user or --all, not both');
+  if (!flags.all && users.length === 0) throw new UsageError('say which users: --user ID or --all');
+  const bad = users.find((u) => !isId(u));
+  if (bad !== undefined) throw new UsageError(`--user "${bad}" is not a user id (1-64 characters of A-Z a-z 0-9 _ -)`);
+  return {
+    userIds: flags.all ? 'all' : [...new Set(users)],
+    verify: flags.verify ?? false,
+    concurrency: intFlag('concurrency', flags.concurrency, 4, { min: 1, max: 64 }),
+  };
+}
+
+export interface RecomputeDeps {
+  db: Pick<Database, 'pool'>;
+  /** Absent in --verify mode (it reads PostgreSQL only). */
+  cache: HybridCache | null;
+  cachePrefix: string;
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+interface Tally {
+  done: number;
+  failures: { userId: string; message: string }[];
+}
+
+/**
+ * Runs `work` over the selected users (`work` resolves false for a user with a problem);
+ * with --all a page at a time, `concurrency` at once, behind a progress bar. A user that
+ * throws is recorded as a failure and the others go on.
+ */
+async function overUsers(options: RecomputeOptions, deps: RecomputeDeps, label: string, work: (userId: string) => Promise<boolean>): Promise<Tally> {
+  const tally: Tally = { done: 0, failures: [] };
+  let progress: Progress | null = null;
+  const one = async (userId: string) => {
+    let problem: boolean;
+    try {
+      problem = !(await work(userId));
+    } catch (error) {
+      problem = true;
+      tally.failures.push({ userId, message: (error as Error).message });
+    }
+    tally.done += 1;
+    progress?.tick(problem);
+  };
+  if (options.userIds === 'all') {
+    progress = createProgress({ label, unit: 'users', total: await countUsers(deps.db.pool), stream: deps.err });
+    try {
+      await forEachUser(deps.db.pool, {}, { concurrency: options.concurrency, work: one });
+    } finally {
+      progress.stop();
+    }
+  } else {
+    for (const userId of options.userIds) await one(userId);
+  }
+  return tally;
+}
+
+function printFailures(deps: RecomputeDeps, tally: Tally): void {
+  for (const failure of tally.failures.slice(0, 20)) deps.out.write(`FAILED ${failure.userId}: ${failure.message}\n`);
+  if (tally.failures.length > 20) deps.out.write(`... and ${count(tally.failures.length - 20)} more failures\n`);
+}
+
+async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
+  const started = Date.now();
+  let unknown = 0;
+  const tally = await overUsers(options, deps, 'recompute', async (userId) => {
+    // An explicit --user nobody has seen is a typo, not a user to store empty aggregates for.
+    if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
+      unknown += 1;
+      deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
+      return false;
+    }
+    const { computed, stored } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix }, userId);
+    if (options.userIds !== 'all') {
+      deps.out.write(`${userId}: ${computed.entries.length} aggregates ${stored ? 'rebuilt' : 'already newer (a concurrent recompute won)'} at ${computed.computedAt}\n`);
+    }
+    return true;
+  });
+  printFailures(deps, tally);
+  const elapsed = Date.now() - started;
+  const users = tally.done - unknown - tally.failures.length;
+  deps.out.write(
+    `recomputed ${count(users)} users in ${seconds(elapsed)} (${decimal(perSecond(tally.done, elapsed))} users/s), ${count(tally.failures.length)} failed${unknown ? `, ${count(unknown)} unknown` : ''}\n`,
+  );
+  return tally.failures.length > 0 || unknown > 0 ? EXIT.problem : EXIT.ok;
+}
+
+function describe(value: unknown): string {
+  const text = value === undefined ? '(missing)' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function printVerification(deps: RecomputeDeps, result: UserVerification): void {
+  if (result.status === 'ok') return;
+  const when = result.computedAt ? `computed ${result.computedAt}` : 'never computed';
+  if (result.status === 'stale') {
+    deps.out.write(`STALE ${result.userId} (${when}): ${count(result.lateRows)} raw rows arrived since; a recompute is due\n`);
+    return;
+  }
+  deps.out.write(`DRIFT ${result.userId} (${when}): ${result.drifts.length} aggregates differ\n`);
+  for (const drift of result.drifts) {
+    for (const d of drift.differences) {
+      deps.out.write(`  ${result.userId} ${drift.aggregate} ${drift.period} ${d.path}: stored ${describe(d.stored)}, recomputed ${describe(d.fresh)}\n`);
+    }
+  }
+}
+
+async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
+  const started = Date.now();
+  const statuses = { ok: 0, drift: 0, stale: 0, unknown: 0 };
+  const tally = await overUsers(options, deps, 'verify', async (userId) => {
+    if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
+      statuses.unknown += 1;
+      deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
+      return false;
+    }
+    const result = await verifyUser(deps.db.pool, userId);
+    statuses[result.status] += 1;
+    printVerification(deps, result);
+    return result.status !== 'drift';
+  });
+  printFailures(deps, tally);
+  const elapsed = Date.now() - started;
+  deps.out.write(
+    `verified ${count(tally.done - tally.failures.length)} users in ${seconds(elapsed)}: ${count(statuses.ok)} ok, ${count(statuses.drift)} with drift, ${count(statuses.stale)} stale${statuses.unknown ? `, ${count(statuses.unknown)} unknown` : ''}, ${count(tally.failures.length)} failed\n`,
+  );
+  return statuses.drift > 0 || statuses.unknown > 0 || tally.failures.length > 0 ? EXIT.problem : EXIT.ok;
+}
+
+export function runRecompute(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
+  return options.verify ? verify(options, deps) : rebuild(options, deps);
+}

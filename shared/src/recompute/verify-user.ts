@@ -1,0 +1,121 @@
+import { isDeepStrictEqual } from 'node:util';
+import { STORED_AGGREGATE_KEYS } from '../contracts/analytics-query';
+import { computeUserAggregates } from '../aggregates/compute-user-aggregates';
+import type { Database } from '../db/prisma-client';
+import { loadUserHistory } from '../store/history-loader';
+
+type Queryable = Pick<Database['pool'], 'query'>;
+
+/** One value that differs between the stored aggregate and a fresh computation. */
+export interface ValueDifference {
+  /** JSON path inside the aggregate's data, e.g. `completed` or `byHourOfDay[7].accuracy`. */
+  path: string;
+  stored: unknown;
+  fresh: unknown;
+}
+
+export interface AggregateDrift {
+  aggregate: string;
+  period: string;
+  /** The first differences found (at most MAX_DIFFERENCES). */
+  differences: ValueDifference[];
+}
+
+/**
+ * - `ok`: the stored aggregates are exactly what the raw rows give at their `computedAt`.
+ * - `drift`: they differ, and no raw row arrived since: the stored values are wrong.
+ * - `stale`: they differ (or were never computed) but raw rows arrived after (or just
+ *   before) the stored computation; a recompute of those rows is due, nothing is wrong yet.
+ */
+export type VerifyStatus = 'ok' | 'drift' | 'stale';
+
+export interface UserVerification {
+  userId: string;
+  status: VerifyStatus;
+  /** The stored computation's time, which the fresh computation uses as its "now". */
+  computedAt: string | null;
+  drifts: AggregateDrift[];
+  /** Raw rows received after (computedAt − LATE_ROW_MARGIN_MS); reason for `stale`. */
+  lateRows: number;
+}
+
+export const MAX_DIFFERENCES = 5;
+/**
+ * A row inserted by a transaction that began shortly before a recompute started, but
+ * committed after that recompute loaded the history, has `received_at` < computedAt yet
+ * is not in the stored values; the recompute its insert triggered follows. Rows this close
+ * to computedAt count as late.
+ */
+export const LATE_ROW_MARGIN_MS = 10_000;
+
+/** Up to `limit` paths where two JSON values differ (object key order is irrelevant). */
+export function jsonDifferences(stored: unknown, fresh: unknown, limit = MAX_DIFFERENCES, path = ''): ValueDifference[] {
+  if (isDeepStrictEqual(stored, fresh)) return [];
+  const bothObjects = typeof stored === 'object' && stored !== null && typeof fresh === 'object' && fresh !== null;
+  if (!bothObjects || Array.isArray(stored) !== Array.isArray(fresh)) return [{ path: path || '(whole)', stored, fresh }];
+  const differences: ValueDifference[] = [];
+  if (Array.isArray(stored) && Array.isArray(fresh)) {
+    if (stored.length !== fresh.length) differences.push({ path: `${path || '(whole)'}.length`, stored: stored.length, fresh: fresh.length });
+    for (let i = 0; i < Math.min(stored.length, fresh.length) && differences.length < limit; i += 1) {
+      differences.push(...jsonDifferences(stored[i], fresh[i], limit - differences.length, `${path}[${i}]`));
+    }
+    return differences.slice(0, limit);
+  }
+  const a = stored as Record<string, unknown>;
+  const b = fresh as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const key of keys) {
+    if (differences.length >= limit) break;
+    differences.push(...jsonDifferences(a[key], b[key], limit - differences.length, path ? `${path}.${key}` : key));
+  }
+  return differences.slice(0, limit);
+}
+
+async function storedAggregates(db: Queryable, userId: string) {
+  const { rows } = await db.query<{ aggregate: string; period: string; data: unknown; computed_at: Date }>(
+    'SELECT aggregate, period, data, computed_at FROM aggregate_snapshots WHERE user_id = $1',
+    [userId],
+  );
+  return rows;
+}
+
+async function countLateRows(db: Queryable, userId: string, since: Date | null): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM behavioral_events WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2))
+          + (SELECT count(*) FROM study_sessions WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2)) AS n`,
+    [userId, since],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Compares a user's stored aggregates with a fresh computation from the raw rows, made
+ * with "now" = the stored `computedAt`. Windows move with "now" (24 h, 7 d, 90 d, …), so
+ * comparing with a computation at the current time would report every user whose window
+ * edges moved since; pinning "now" makes only data drift count. Reads only; stores nothing.
+ */
+export async function verifyUser(db: Queryable, userId: string): Promise<UserVerification> {
+  const stored = await storedAggregates(db, userId);
+  const computedAt = stored.length === 0 ? null : new Date(Math.max(...stored.map((r) => r.computed_at.getTime())));
+  const drifts: AggregateDrift[] = [];
+  if (computedAt) {
+    const fresh = computeUserAggregates(await loadUserHistory(db, userId, computedAt));
+    const freshByKey = new Map(fresh.entries.map((e) => [`${e.aggregate} ${e.period}`, JSON.parse(JSON.stringify(e.data)) as unknown]));
+    const storedByKey = new Map(stored.map((r) => [`${r.aggregate} ${r.period}`, r]));
+    for (const { aggregate, period } of STORED_AGGREGATE_KEYS) {
+      const row = storedByKey.get(`${aggregate} ${period}`);
+      const differences = row
+        ? jsonDifferences(row.data, freshByKey.get(`${aggregate} ${period}`))
+        : [{ path: '(whole)', stored: undefined, fresh: '(computed)' }];
+      if (row && row.computed_at.getTime() !== computedAt.getTime()) {
+        differences.unshift({ path: '(computedAt)', stored: row.computed_at.toISOString(), fresh: computedAt.toISOString() });
+      }
+      if (differences.length > 0) drifts.push({ aggregate, period, differences: differences.slice(0, MAX_DIFFERENCES) });
+    }
+    if (drifts.length === 0) return { userId, status: 'ok', computedAt: computedAt.toISOString(), drifts, lateRows: 0 };
+  }
+  const lateRows = await countLateRows(db, userId, computedAt && new Date(computedAt.getTime() - LATE_ROW_MARGIN_MS));
+  // Never computed and no rows at all: an unknown user, nothing to compare.
+  if (!computedAt && lateRows === 0) return { userId, status: 'ok', computedAt: null, drifts, lateRows };
+  return { userId, status: lateRows > 0 ? 'stale' : 'drift', computedAt: computedAt?.toISOString() ?? null, drifts, lateRows };
+}
