@@ -131,7 +131,8 @@ export async function loadUserHistory(db: Queryable, userId: string, now: Date):
         ),
   ]);
 
-  const latestReviewsByObjective: Record<string, EventRow[]> = {};
+  // No prototype: objective ids such as `constructor` or `__proto__` are valid Ids (SPEC 3).
+  const latestReviewsByObjective: Record<string, EventRow[]> = Object.create(null);
   for (const review of latestReviews) (latestReviewsByObjective[review.objectiveId!] ??= []).push(review);
   const uniqueReviews = [...new Map(interventionReviews.map((r) => [r.eventId, r])).values()];
   const total = totals.rows[0]!;
