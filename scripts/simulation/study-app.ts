@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BehavioralEvent, InterventionType } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 
@@ -26,8 +27,11 @@ export interface Activity {
   sessions: SessionCompleted[];
 }
 
+// Ids are unique across processes too (two simulators, or one run after another with the
+// same seed), so every generated event is a new row, never a duplicate the store drops.
+const PROCESS_TAG = randomBytes(3).toString('hex');
 let serial = 0;
-const nextId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(serial++).toString(36)}`;
+const nextId = (prefix: string) => `${prefix}-${PROCESS_TAG}${Date.now().toString(36)}-${(serial++).toString(36)}`;
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
 /** One study session of a user starting at `start`, with the events it produces. */
@@ -85,10 +89,33 @@ export function studySession(random: Random, userId: string, start: Date, object
   return { events, sessions: [session] };
 }
 
+/** A simulated student: the objectives they work on (with their skill), their usual hour. */
+export interface Student {
+  userId: string;
+  objectives: { id: string; skill: number }[];
+  habitualHour: number;
+}
+
+export function createStudent(random: Random, userId: string): Student {
+  const objectives = Array.from({ length: 3 + Math.floor(random() * 6) }, (_, i) => ({ id: `obj-${i}`, skill: 0.3 + random() * 0.65 }));
+  return { userId, objectives, habitualHour: 7 + Math.floor(random() * 14) };
+}
+
+/**
+ * The longest session studySession makes (35 cards of at most 22 s each, plus a second)
+ * is under 13 minutes; a live session that starts this long ago has ended by `now`, so
+ * none of its events lies in the future.
+ */
+export const LIVE_SESSION_LEAD_MS = 15 * 60_000;
+
+/** A session the student has just finished: it ended at or before `now`. */
+export function liveSession(random: Random, student: Student, now: Date): Activity {
+  return studySession(random, student.userId, new Date(now.getTime() - LIVE_SESSION_LEAD_MS), student.objectives);
+}
+
 /** A user's history over `days` days before `now`: one or two sessions on most days, at habitual hours. */
 export function userActivity(random: Random, userId: string, now: Date, days: number): Activity {
-  const objectives = Array.from({ length: 3 + Math.floor(random() * 6) }, (_, i) => ({ id: `obj-${i}`, skill: 0.3 + random() * 0.65 }));
-  const habitualHour = 7 + Math.floor(random() * 14);
+  const { objectives, habitualHour } = createStudent(random, userId);
   const all: Activity = { events: [], sessions: [] };
   for (let day = days; day >= 1; day -= 1) {
     if (random() < 0.3) continue;
