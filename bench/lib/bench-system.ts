@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { applyMigrations } from '@shared/db/migrate';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { bootApi, type ApiProcess } from '../../services/api/src/main';
+import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
+import { startRedisServer, type PrivateRedis } from '../../test/helpers/redis-server';
+import type { Cleanup } from './cleanup';
+import type { Progress } from './progress';
+
+/**
+ * The system under test, started by the bench itself: a private redis-server on a free
+ * port (the invalidation scenario fills it with a million keys, which must never reach the
+ * shared Redis), a fresh database `bench_<timestamp>` on the shared PostgreSQL, and the
+ * composition roots of `pnpm start` (bootApi + startWorkerRuntime) on free ports.
+ * Everything it makes is registered with the Cleanup, which undoes it in reverse order.
+ */
+export const BENCH_KEYS = {
+  ingest: 'bench-ingest-key-0000000001',
+  read: 'bench-read-key-00000000000001',
+  admin: 'bench-admin-key-0000000000001',
+};
+
+export interface ApiHandle {
+  api: ApiProcess;
+  baseUrl: string;
+}
+
+export interface BenchSystem {
+  redis: PrivateRedis;
+  databaseName: string;
+  databaseUrl: string;
+  /** The environment of the bench's processes (child processes start from it). */
+  env: Record<string, string>;
+  main: ApiHandle;
+  runtime: WorkerRuntime;
+  publisher: EventPublisher;
+  pool: pg.Pool;
+  queue(name: string): Queue;
+  /** Another API process in this process, with its own cache and these env overrides. */
+  bootExtraApi(overrides: Record<string, string>): Promise<ApiHandle>;
+  /** Resolves once no ingest or recompute job is waiting, delayed or active (for 300 ms). */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  /** Jobs not finished yet across the pipeline's queues. */
+  backlog(): Promise<number>;
+}
+
+function adminUrl(): string {
+  return process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+}
+
+function databaseUrlFor(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** process.env as bootApi reads it, with `overrides`, for the duration of `work`. */
+async function withEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await work();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Promise<BenchSystem> {
+  progress('starting a private redis-server (noeviction, no persistence)…');
+  const redis = await startRedisServer(['--maxmemory-policy', 'noeviction', '--enable-debug-command', 'local']);
+  cleanup.add('private redis-server', () => redis.stop());
+
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15).toLowerCase();
+  const databaseName = `bench_${stamp}_${randomBytes(2).toString('hex')}`;
+  const databaseUrl = databaseUrlFor(databaseName);
+  cleanup.add(`database ${databaseName}`, () => dropDatabase(databaseName));
+  progress(`creating database ${databaseName} and applying migrations…`);
+  await applyMigrations({ databaseUrl });
+
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    PORT: '0',
+    API_KEYS: `ingest:${BENCH_KEYS.ingest},read:${BENCH_KEYS.read},admin:${BENCH_KEYS.admin}`,
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: 'bench',
+    CACHE_PREFIX: 'bench',
+    RATE_LIMIT_PER_MINUTE: '10000000',
+    // No cron job may fire in the middle of a measurement.
+    CRON_NIGHTLY_RECOMPUTE: '0 0 1 1 *',
+    CRON_RETENTION: '0 0 1 1 *',
+    CRON_CACHE_WARMING: '0 0 1 1 *',
+  };
+  const extraApis: ApiHandle[] = [];
+  const boot = async (overrides: Record<string, string>): Promise<ApiHandle> => {
+    const api = await withEnv({ ...env, ...overrides }, () => bootApi({ name: 'study-analytics-bench' }));
+    const handle = { api, baseUrl: `http://127.0.0.1:${api.server.port}` };
+    cleanup.add(`API on port ${api.server.port}`, () => api.shutdown.close('bench done'));
+    return handle;
+  };
+
+  progress('booting the API and the workers (the composition roots of pnpm start)…');
+  const main = await boot({});
+  const { config, logger, infra } = main.api;
+  const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: false });
+  cleanup.add('workers', () => runtime.close());
+  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
+  cleanup.add('publisher', () => publisher.close());
+
+  const queues = new Map<string, Queue>();
+  const queue = (name: string) => {
+    let q = queues.get(name);
+    if (!q) {
+      queues.set(name, (q = new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix })));
+      q.on('error', () => undefined);
+    }
+    return q;
+  };
+  cleanup.add('bench queues', () => Promise.allSettled([...queues.values()].map((q) => q.close())));
+
+  const backlog = async () => {
+    let busy = 0;
+    for (const name of [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute]) {
+      const counts = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      busy += Object.values(counts).reduce((a, b) => a + b, 0);
+    }
+    return busy;
+  };
+
+  return {
+    redis,
+    databaseName,
+    databaseUrl,
+    env,
+    main,
+    runtime,
+    publisher,
+    pool: infra.db.pool,
+    queue,
+    async bootExtraApi(overrides) {
+      const handle = await boot(overrides);
+      extraApis.push(handle);
+      return handle;
+    },
+    backlog,
+    async waitForIdle(timeoutMs = 600_000) {
+      const deadline = Date.now() + timeoutMs;
+      let quietSince = 0;
+      for (;;) {
+        const busy = await backlog();
+        if (busy === 0) {
+          quietSince ||= Date.now();
+          if (Date.now() - quietSince >= 300) return;
+        } else quietSince = 0;
+        if (Date.now() > deadline) throw new Error(`the pipeline did not drain within ${timeoutMs} ms (${busy} jobs left)`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/** The JSON `pnpm bench` writes (bench/results/latest.json): one key per scenario of issue 6. */
+import type { Machine } from './machine';
+import type { TargetResult } from './targets';
+
+export interface LatencyMs {
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface IngestResult {
+  events: number;
+  users: number;
+  concurrency: number;
+  /** End to end through the typed publisher (addBulk of 1,000): enqueued → stored → recomputed. */
+  bulk: { eventsPerSec: number; seconds: number };
+  /** End to end through POST /api/events (batches of 1,000, several requests in flight). */
+  http: { eventsPerSec: number; seconds: number; requests: number };
+  /** The same publisher and worker settings with a no-op processor, same run. */
+  bullmqNoopPerSec: number;
+  ratio: number;
+  httpRatio: number;
+  recomputes: number;
+}
+
+export interface FreshnessResult {
+  targetEventsPerSec: number;
+  achievedEventsPerSec: number;
+  seconds: number;
+  users: number;
+  probes: number;
+  pollIntervalMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Jobs still waiting when publishing stopped: > 0 means the pipeline fell behind. */
+  backlogAtEnd: number;
+}
+
+export interface ReadTier {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  ratio: number;
+  /** Share of the requests the cache stats say were served by the intended tier. */
+  tierShare: number;
+  errors: number;
+}
+
+export interface ReadsResult {
+  connections: number;
+  durationSec: number;
+  bareExpressRps: number;
+  bareExpress: { rps: number; p50Ms: number; p99Ms: number };
+  l1: ReadTier;
+  l2: ReadTier;
+  db: ReadTier;
+  /** p99 of an L1 hit divided by the bare route's p99. */
+  l1P99VsBare: number;
+}
+
+export interface HitRateResult {
+  users: number;
+  zipfExponent: number;
+  readsPerEvent: number;
+  warmupReads: number;
+  reads: number;
+  events: number;
+  /** Over the measured reads (after the warm-up), from the cache stats. */
+  hitRate: number;
+  /** Every read since the cache was cold, warm-up included. */
+  hitRateIncludingWarmup: number;
+  cacheStatsHitRate: string;
+  l1Hits: number;
+  l2Hits: number;
+  misses: number;
+}
+
+export interface InvalidationResult {
+  unrelatedKeys: number;
+  entriesPerUser: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  scanBaselineMs: number;
+  scanBaselineSamples: number;
+  speedup: number;
+}
+
+export interface RecomputePoint {
+  events: number;
+  sessions: number;
+  p50Ms: number;
+  minMs: number;
+  samples: number;
+  phasesMs: { load: number; compute: number; saveAndWriteThrough: number };
+}
+
+export interface RecomputeResult {
+  points: RecomputePoint[];
+  growthExponent: number;
+}
+
+export interface MemoryResult {
+  events: number;
+  users: number;
+  rssBeforeMb: number;
+  rssAfterWarmupMb: number;
+  rssAfterMb: number;
+  growthAfterWarmup: number;
+  heapUsedAfterMb: number;
+  samples: { events: number; rssMb: number }[];
+  seconds: number;
+}
+
+export interface MicroResult {
+  opsPerSec: number;
+  p50Ns: number;
+}
+
+export interface CacheBenchResult {
+  l1Hit: MicroResult;
+  tieredGetOrSetHit: MicroResult;
+  l2Get: MicroResult;
+  anchors: {
+    source: string;
+    l1Hit: MicroResult;
+    l2Get: MicroResult;
+  };
+}
+
+export interface ScenarioResults {
+  ingest?: IngestResult;
+  freshness?: FreshnessResult;
+  reads?: ReadsResult;
+  hitRate?: HitRateResult;
+  invalidation?: InvalidationResult;
+  recompute?: RecomputeResult;
+  memory?: MemoryResult;
+  cache?: CacheBenchResult;
+}
+
+export type ScenarioKey = keyof ScenarioResults;
+
+export const SCENARIO_KEYS: ScenarioKey[] = ['cache', 'invalidation', 'recompute', 'reads', 'hitRate', 'freshness', 'ingest', 'memory'];
+
+export interface BenchReport extends ScenarioResults {
+  mode: 'quick' | 'full';
+  machine: Machine;
+  durationSec: number;
+  errors: Partial<Record<ScenarioKey, string>>;
+  targets: TargetResult[];
+}

@@ -1,0 +1,116 @@
+import type { ScenarioKey, ScenarioResults } from './results';
+
+/**
+ * The targets of issue 6 (and the anchors of issue 3), evaluated from the figures of one
+ * run. `met` is null when the scenario did not run or the figure could not be measured.
+ */
+export interface TargetResult {
+  scenario: ScenarioKey;
+  target: string;
+  actual: string;
+  met: boolean | null;
+}
+
+interface Rule {
+  scenario: ScenarioKey;
+  target: string;
+  evaluate(results: ScenarioResults): { actual: string; met: boolean } | null | undefined;
+}
+
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+const check = (actual: string, met: boolean) => ({ actual, met });
+
+export const RULES: Rule[] = [
+  {
+    scenario: 'ingest',
+    target: 'ratio (bulk publisher e2e / BullMQ no-op) ≥ 0.5',
+    evaluate: ({ ingest }) => ingest && check(fmt(ingest.ratio), ingest.ratio >= 0.5),
+  },
+  {
+    scenario: 'ingest',
+    target: 'httpRatio (POST /api/events e2e / BullMQ no-op) ≥ 0.5',
+    evaluate: ({ ingest }) => ingest && check(fmt(ingest.httpRatio), ingest.httpRatio >= 0.5),
+  },
+  {
+    scenario: 'freshness',
+    target: 'p99 ≤ 1,000 ms at 1,000 events/s',
+    evaluate: ({ freshness }) =>
+      freshness && check(`${fmt(freshness.p99Ms, 0)} ms at ${fmt(freshness.achievedEventsPerSec, 0)}/s`, freshness.p99Ms <= 1_000 && freshness.achievedEventsPerSec >= 950),
+  },
+  {
+    scenario: 'freshness',
+    target: 'p95 ≤ 2,000 ms (SPEC 6)',
+    evaluate: ({ freshness }) => freshness && check(`${fmt(freshness.p95Ms, 0)} ms`, freshness.p95Ms <= 2_000),
+  },
+  {
+    scenario: 'reads',
+    target: 'L1 ratio ≥ 0.85',
+    evaluate: ({ reads }) => reads && check(fmt(reads.l1.ratio), reads.l1.ratio >= 0.85),
+  },
+  {
+    scenario: 'reads',
+    target: 'L2 ratio ≥ 0.6',
+    evaluate: ({ reads }) => reads && check(fmt(reads.l2.ratio), reads.l2.ratio >= 0.6),
+  },
+  {
+    scenario: 'reads',
+    target: 'summary-table ratio ≥ 0.3',
+    evaluate: ({ reads }) => reads && check(fmt(reads.db.ratio), reads.db.ratio >= 0.3),
+  },
+  {
+    scenario: 'reads',
+    target: 'L1 p99 ≤ 1.2 × bare route p99',
+    evaluate: ({ reads }) => reads && check(`${fmt(reads.l1P99VsBare)}×`, reads.l1P99VsBare <= 1.2),
+  },
+  {
+    scenario: 'hitRate',
+    target: 'hit rate ≥ 95 %',
+    evaluate: ({ hitRate }) => hitRate && check(`${fmt(hitRate.hitRate * 100)} %`, hitRate.hitRate >= 0.95),
+  },
+  {
+    scenario: 'invalidation',
+    target: 'p99 ≤ 2 ms with 1M unrelated keys',
+    evaluate: ({ invalidation }) => invalidation && check(`${fmt(invalidation.p99Ms, 3)} ms`, invalidation.p99Ms <= 2),
+  },
+  {
+    scenario: 'invalidation',
+    target: '≥ 100× faster than SCAN+DEL',
+    evaluate: ({ invalidation }) => invalidation && check(`${fmt(invalidation.speedup, 0)}×`, invalidation.speedup >= 100),
+  },
+  {
+    scenario: 'recompute',
+    target: 'grows no faster than history (exponent ≤ 1)',
+    evaluate: ({ recompute }) =>
+      recompute && Number.isFinite(recompute.growthExponent) ? check(fmt(recompute.growthExponent), recompute.growthExponent <= 1.05) : null,
+  },
+  {
+    scenario: 'recompute',
+    target: '≤ 50 ms at 10,000 events',
+    evaluate: ({ recompute }) => {
+      const point = recompute?.points.find((p) => p.events === 10_000);
+      return point ? check(`${fmt(point.p50Ms, 1)} ms`, point.p50Ms <= 50) : null;
+    },
+  },
+  {
+    scenario: 'memory',
+    target: 'RSS flat (≤ +10 %) after warm-up',
+    evaluate: ({ memory }) => memory && check(`${fmt(memory.growthAfterWarmup * 100, 1)} %`, memory.growthAfterWarmup <= 0.1),
+  },
+  {
+    scenario: 'cache',
+    target: 'L1 hit ≥ bentocache anchor 3.3M ops/s (theirs: faster machine)',
+    evaluate: ({ cache }) => cache && check(`${fmt(cache.l1Hit.opsPerSec / 1e6)}M ops/s`, cache.l1Hit.opsPerSec >= cache.anchors.l1Hit.opsPerSec),
+  },
+  {
+    scenario: 'cache',
+    target: 'L2 get ≥ bentocache anchor 12K ops/s (theirs: faster machine)',
+    evaluate: ({ cache }) => cache && check(`${fmt(cache.l2Get.opsPerSec / 1e3, 1)}K ops/s`, cache.l2Get.opsPerSec >= cache.anchors.l2Get.opsPerSec),
+  },
+];
+
+export function evaluateTargets(results: ScenarioResults, rules: Rule[] = RULES): TargetResult[] {
+  return rules.map((rule) => {
+    const outcome = rule.evaluate(results) ?? null;
+    return { scenario: rule.scenario, target: rule.target, actual: outcome?.actual ?? 'not measured', met: outcome?.met ?? null };
+  });
+}

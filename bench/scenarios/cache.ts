@@ -1,0 +1,54 @@
+import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
+import { emptyHistory } from '@shared/aggregates/user-history';
+import { createCacheMetrics } from '@shared/cache/cache-metrics';
+import { HybridCache } from '@shared/cache/hybrid-cache';
+import { cacheKey } from '@shared/cache/keys';
+import { encodeEntry, L2Cache } from '@shared/cache/l2-cache';
+import { measureOps } from '../lib/micro';
+import { round } from '../lib/stats';
+import type { CacheBenchResult, MicroResult } from '../lib/results';
+import type { ScenarioContext } from '../lib/scenario';
+
+/**
+ * Issue 3's micro-benchmark of the cache alone, in-process, sequential calls (as
+ * bentocache measures): an L1 hit (getOrSet on an L1-only cache), a getOrSet hit on the
+ * two-tier cache, and a get from the Redis tier alone (one round trip to the private Redis).
+ */
+const ANCHORS = {
+  source: "bentocache's published benchmark (README, their machine, faster than this one)",
+  l1Hit: { opsPerSec: 3_300_000, p50Ns: 292 },
+  l2Get: { opsPerSec: 12_000, p50Ns: 77_000 },
+};
+
+export async function runCacheBench({ system, quick, progress }: ScenarioContext): Promise<CacheBenchResult> {
+  const durationMs = quick ? 1_000 : 3_000;
+  const prefix = 'benchmicro';
+  const userId = 'micro-user';
+  const key = cacheKey(prefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
+  // A real dashboard value: the size of what the API caches.
+  const value = computeUserAggregates(emptyHistory(userId, new Date())).entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!.data;
+  const loader = async () => value;
+  const options = { queryType: 'analyticsUserData' as const };
+  const toMicro = (m: { opsPerSec: number; p50Ns: number }): MicroResult => ({ opsPerSec: Math.round(m.opsPerSec), p50Ns: round(m.p50Ns, 1) });
+
+  const l1Only = new HybridCache({ redis: null, prefix, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
+  await l1Only.getOrSet(key, loader, options);
+  progress(`L1 hit (getOrSet, L1-only cache) for ${durationMs} ms…`);
+  const l1Hit = toMicro(await measureOps(() => l1Only.getOrSet(key, loader, options), { durationMs, batch: 1_000 }));
+  await l1Only.close();
+
+  const { redis } = system.main.api.infra;
+  const tiered = new HybridCache({ redis, prefix, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
+  await tiered.getOrSet(key, loader, options);
+  progress(`tiered getOrSet hit (L1 + L2 cache) for ${durationMs} ms…`);
+  const tieredGetOrSetHit = toMicro(await measureOps(() => tiered.getOrSet(key, loader, options), { durationMs, batch: 1_000 }));
+  await tiered.close();
+
+  const l2 = new L2Cache(redis, prefix, createCacheMetrics(undefined, () => ({ entries: 0, bytes: 0 })));
+  const json = JSON.stringify(value);
+  await l2.fill(key, userId, '*', encodeEntry(json, Date.now() + 3_600_000, Date.now() + 7_200_000), 7_200_000);
+  progress(`L2-only get (one Redis round trip + decode) for ${durationMs} ms…`);
+  const l2Get = toMicro(await measureOps(() => l2.read(key, userId), { durationMs, batch: 1 }));
+  await redis.del(key);
+  return { l1Hit, tieredGetOrSetHit, l2Get, anchors: ANCHORS };
+}

@@ -1,0 +1,147 @@
+import { Worker } from 'bullmq';
+import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
+import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
+import { BENCH_KEYS, type BenchSystem } from '../lib/bench-system';
+import { eventAt } from '../lib/event-factory';
+import { requestJson } from '../lib/http-load';
+import type { IngestResult } from '../lib/results';
+import type { ScenarioContext } from '../lib/scenario';
+import { round } from '../lib/stats';
+import { seededRandom } from '../lib/zipf';
+
+/**
+ * Events applied end to end at saturation — enqueued, stored, and every touched user's
+ * aggregates recomputed (the queues empty, delayed recomputes included) — published as
+ * fast as the publisher takes them, in batches of 1,000:
+ * - through the typed publisher (one addBulk per batch, one after the other);
+ * - through POST /api/events (4 requests in flight);
+ * beside the ceiling: the same publisher, queue options and worker concurrency with a
+ * no-op processor, under another prefix, in the same run.
+ */
+const BATCH = 1_000;
+const HTTP_IN_FLIGHT = 4;
+
+function eventsFor(count: number, users: number, userPrefix: string, seed: number): BehavioralEvent[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => eventAt(random, `${userPrefix}${Math.floor(random() * users)}`, new Date()));
+}
+
+async function recomputesDone(system: BenchSystem): Promise<number> {
+  const { values } = await pipelineMetricsFor(system.main.api.infra.registry).jobs.get();
+  return values.find((v) => v.labels.queue === QUEUE_NAMES.recompute && v.labels.result === 'completed')?.value ?? 0;
+}
+
+/** Seconds from now until the pipeline is idle (polled every 20 ms). */
+async function untilIdle(system: BenchSystem, start: number): Promise<number> {
+  const deadline = Date.now() + 600_000;
+  while ((await system.backlog()) > 0) {
+    if (Date.now() > deadline) throw new Error('the pipeline did not drain within 10 minutes');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return (performance.now() - start) / 1_000;
+}
+
+async function checkApplied(system: BenchSystem, userPrefix: string, expected: number, since: Date): Promise<void> {
+  const { rows } = await system.pool.query<{ stored: number; stale: number }>(
+    `SELECT (SELECT count(*)::int FROM behavioral_events WHERE user_id LIKE $1) AS stored,
+            (SELECT count(*)::int FROM analytics_users WHERE user_id LIKE $1 AND (recomputed_at IS NULL OR recomputed_at < $2)) AS stale`,
+    [`${userPrefix}%`, since],
+  );
+  const { stored, stale } = rows[0]!;
+  if (stored !== expected || stale !== 0) throw new Error(`${userPrefix}: ${stored}/${expected} events stored, ${stale} users not recomputed`);
+}
+
+async function measureNoop(system: BenchSystem, events: BehavioralEvent[]): Promise<number> {
+  const { config, infra } = system.main.api;
+  const prefix = `${config.queuePrefix}noop`;
+  const connection = createRedisConnection(config.redis, 'worker', 'bench:noop-worker');
+  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
+  let completed = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  // The ingest worker's own settings (workers/src/ingest/ingest-worker.ts), nothing else.
+  const worker = new Worker(QUEUE_NAMES.behavioralEvent, async () => undefined, {
+    connection,
+    prefix,
+    concurrency: config.workerConcurrency,
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 3,
+    metrics: { maxDataPoints: 60 * 24 * 7 },
+  });
+  worker.on('completed', () => {
+    completed += 1;
+    if (completed === events.length) resolveDone();
+  });
+  await worker.waitUntilReady();
+  try {
+    const start = performance.now();
+    for (let i = 0; i < events.length; i += BATCH) await publisher.publishEvents(events.slice(i, i + BATCH));
+    await done;
+    return events.length / ((performance.now() - start) / 1_000);
+  } finally {
+    await worker.close();
+    await publisher.close();
+    await closeRedis(connection);
+  }
+}
+
+export async function runIngest({ system, quick, progress }: ScenarioContext): Promise<IngestResult> {
+  const count = quick ? 10_000 : 60_000;
+  const users = 1_000;
+  const { config } = system.main.api;
+
+  progress(`BullMQ no-op ceiling: ${count.toLocaleString('en')} events, concurrency ${config.workerConcurrency}…`);
+  const noopPerSec = await measureNoop(system, eventsFor(count, users, 'in', 1));
+  progress(`no-op: ${Math.round(noopPerSec).toLocaleString('en')} jobs/s`);
+
+  await system.waitForIdle();
+  const recomputesBefore = await recomputesDone(system);
+  const bulkEvents = eventsFor(count, users, 'ib', 2);
+  progress(`typed publisher → stored → recomputed: ${count.toLocaleString('en')} events, ${users} users…`);
+  const bulkSince = new Date();
+  const bulkStart = performance.now();
+  for (let i = 0; i < bulkEvents.length; i += BATCH) await system.publisher.publishEvents(bulkEvents.slice(i, i + BATCH));
+  const bulkSeconds = await untilIdle(system, bulkStart);
+  await checkApplied(system, 'ib', count, bulkSince);
+  const recomputes = (await recomputesDone(system)) - recomputesBefore;
+  progress(`bulk: ${Math.round(count / bulkSeconds).toLocaleString('en')} events/s (${recomputes} recomputes)`);
+
+  await system.waitForIdle();
+  const httpEvents = eventsFor(count, users, 'ih', 3);
+  progress(`POST /api/events → stored → recomputed: ${count.toLocaleString('en')} events, ${HTTP_IN_FLIGHT} requests in flight…`);
+  const httpSince = new Date();
+  const httpStart = performance.now();
+  let next = 0;
+  let requests = 0;
+  await Promise.all(
+    Array.from({ length: HTTP_IN_FLIGHT }, async () => {
+      while (next < httpEvents.length) {
+        const batch = httpEvents.slice(next, next + BATCH);
+        next += BATCH;
+        requests += 1;
+        await requestJson(`${system.main.baseUrl}/api/events`, { method: 'POST', key: BENCH_KEYS.ingest, body: { events: batch } });
+      }
+    }),
+  );
+  const httpSeconds = await untilIdle(system, httpStart);
+  await checkApplied(system, 'ih', count, httpSince);
+  progress(`http: ${Math.round(count / httpSeconds).toLocaleString('en')} events/s`);
+
+  const bulkPerSec = count / bulkSeconds;
+  const httpPerSec = count / httpSeconds;
+  return {
+    events: count,
+    users,
+    concurrency: config.workerConcurrency,
+    bulk: { eventsPerSec: round(bulkPerSec, 0), seconds: round(bulkSeconds, 2) },
+    http: { eventsPerSec: round(httpPerSec, 0), seconds: round(httpSeconds, 2), requests },
+    bullmqNoopPerSec: round(noopPerSec, 0),
+    ratio: round(bulkPerSec / noopPerSec, 3),
+    httpRatio: round(httpPerSec / noopPerSec, 3),
+    recomputes,
+  };
+}

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { freePort } from '../../test/helpers/redis-server';
+import { eventAt } from '../lib/event-factory';
+import type { MemoryResult } from '../lib/results';
+import type { ScenarioContext } from '../lib/scenario';
+import { round } from '../lib/stats';
+import { seededRandom } from '../lib/zipf';
+
+/**
+ * RSS of the all-in-one process (`scripts/start.ts`, what `pnpm start` runs) as a CHILD
+ * process under its own queue and cache prefixes, read from its own /metrics
+ * (process_resident_memory_bytes): before any event, after a warm-up of 10 % of the
+ * events, at every further 10 %, and at the end, with 10,000 users. The bench publishes
+ * at saturation but keeps at most 20,000 jobs waiting, as a well-behaved producer would.
+ */
+const USERS = 10_000;
+const MAX_WAITING = 20_000;
+
+async function metricsOf(url: string): Promise<{ rss: number; heapUsed: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { rss: value('process_resident_memory_bytes'), heapUsed: value('nodejs_heap_size_used_bytes') };
+}
+
+async function waitForLive(url: string, child: { exitCode: number | null }, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the all-in-one process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the all-in-one process did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function runMemory({ system, quick, progress, cleanup }: ScenarioContext): Promise<MemoryResult> {
+  const total = quick ? 30_000 : 500_000;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const prefix = 'benchmem';
+  progress(`starting the all-in-one process (scripts/start.ts) on port ${port}…`);
+  const root = resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/start.ts')], {
+    cwd: root,
+    env: { ...process.env, ...system.env, PORT: String(port), QUEUE_PREFIX: prefix, CACHE_PREFIX: prefix },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
+  const stopChild = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  cleanup.add('all-in-one child process', stopChild);
+  try {
+    await waitForLive(url, child);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${stderr.trim()}`);
+  }
+
+  const { infra } = system.main.api;
+  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
+  const events = new Queue(QUEUE_NAMES.behavioralEvent, { connection: infra.producerRedis, prefix });
+  const recompute = new Queue(QUEUE_NAMES.recompute, { connection: infra.producerRedis, prefix });
+  const backlog = async (queue: Queue) => Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+  const drained = async () => {
+    while ((await backlog(events)) + (await backlog(recompute)) > 0) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000));
+  };
+  const random = seededRandom(99);
+  try {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const before = await metricsOf(url);
+    progress(`RSS before: ${(before.rss / 1024 ** 2).toFixed(0)} MB; publishing ${total.toLocaleString('en')} events to ${USERS.toLocaleString('en')} users…`);
+    const samples: { events: number; rssMb: number }[] = [];
+    const step = total / 10;
+    const start = performance.now();
+    let published = 0;
+    let warm = before;
+    while (published < total) {
+      while ((await backlog(events)) > MAX_WAITING) await new Promise((r) => setTimeout(r, 50));
+      const batch = Array.from({ length: Math.min(1_000, total - published) }, () => eventAt(random, `mu${Math.floor(random() * USERS)}`, new Date()));
+      await publisher.publishEvents(batch);
+      published += batch.length;
+      if (published % step === 0) {
+        await drained();
+        const now = await metricsOf(url);
+        if (published === step) warm = now;
+        samples.push({ events: published, rssMb: round(now.rss / 1024 ** 2, 1) });
+        progress(`${published.toLocaleString('en')} events applied: RSS ${(now.rss / 1024 ** 2).toFixed(0)} MB`);
+      }
+    }
+    await drained();
+    const after = await metricsOf(url);
+    return {
+      events: total,
+      users: USERS,
+      rssBeforeMb: round(before.rss / 1024 ** 2, 1),
+      rssAfterWarmupMb: round(warm.rss / 1024 ** 2, 1),
+      rssAfterMb: round(after.rss / 1024 ** 2, 1),
+      growthAfterWarmup: round(after.rss / warm.rss - 1, 4),
+      heapUsedAfterMb: round(after.heapUsed / 1024 ** 2, 1),
+      samples,
+      seconds: round((performance.now() - start) / 1_000, 1),
+    };
+  } finally {
+    await publisher.close();
+    await events.close();
+    await recompute.close();
+    await stopChild();
+  }
+}
