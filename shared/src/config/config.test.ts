@@ -68,6 +68,11 @@ describe('loadConfig', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('API_KEYS: required')]);
     expect(problemsOf({ API_KEYS: 'read:short' })).toEqual([expect.stringContaining('at least 16')]);
     expect(problemsOf({ REDIS_CLUSTER_NODES: 'localhost' })).toEqual([expect.stringContaining('host:port')]);
+    // Without a hash tag, BullMQ's multi-key scripts would fail with CROSSSLOT on a cluster.
+    for (const prefix of ['bull', 'a{}b{c}', 'tq}x{']) {
+      expect(problemsOf({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: prefix })).toEqual([expect.stringContaining('QUEUE_PREFIX: must hold a {hash-tag}')]);
+    }
+    expect(loadConfig({ QUEUE_PREFIX: 'bull' }).queuePrefix).toBe('bull');
   });
 
   it('parses cache TTL overrides and rejects malformed ones', () => {

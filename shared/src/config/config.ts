@@ -158,6 +158,15 @@ function redisTargetFrom(env: z.infer<typeof envSchema>): RedisTarget {
   return { mode: 'standalone', url: `redis://${host}:${port}`, password, db: env.REDIS_DB };
 }
 
+/**
+ * Redis Cluster hashes only the part between the first `{` and the next `}` when it is not
+ * empty; BullMQ's scripts touch many keys of one queue, which must therefore share a tag.
+ */
+export function hasHashTag(key: string): boolean {
+  const open = key.indexOf('{');
+  return open >= 0 && key.indexOf('}', open + 1) > open + 1;
+}
+
 /** Parses the environment. Throws a ConfigError that names every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
@@ -170,6 +179,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const ttlOverrides = parseTtlOverrides(env.CACHE_TTL_OVERRIDES, problems);
   if (env.NODE_ENV === 'production' && env.API_KEYS.length === 0) {
     problems.push('API_KEYS: required when NODE_ENV=production (comma list of role:key)');
+  }
+  if (env.REDIS_CLUSTER_NODES && env.QUEUE_PREFIX !== undefined && !hasHashTag(env.QUEUE_PREFIX)) {
+    problems.push(`QUEUE_PREFIX: must hold a {hash-tag} with REDIS_CLUSTER_NODES (e.g. {${env.QUEUE_PREFIX.replace(/[{}]/g, '')}}), so each queue's keys share one cluster slot`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
