@@ -35,6 +35,8 @@ export interface FreshnessResult {
   maxMs: number;
   /** Jobs still waiting when publishing stopped: > 0 means the pipeline fell behind. */
   backlogAtEnd: number;
+  /** Probes still not visible after 30 s (counted as 30 s in the percentiles). */
+  notVisibleWithin30s: number;
 }
 
 export interface ReadTier {
@@ -105,6 +107,7 @@ export interface MemoryResult {
   events: number;
   users: number;
   rssBeforeMb: number;
+  warmupEvents: number;
   rssAfterWarmupMb: number;
   rssAfterMb: number;
   growthAfterWarmup: number;

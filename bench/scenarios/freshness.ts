@@ -19,6 +19,7 @@ const PROBES_PER_SEC = 20;
 const POLL_MS = 10;
 const BACKGROUND_USERS = 2_000;
 const PROBE_USERS = 200;
+const GIVE_UP_MS = 30_000;
 
 interface Dashboard {
   data: { totals: { events: number } };
@@ -43,6 +44,7 @@ export async function runFreshness({ system, quick, progress }: ScenarioContext)
   await Promise.all([...probeCounts.keys()].map((u) => requestJson<Dashboard>(dashboard(u), { key: BENCH_KEYS.read })));
 
   const latencies: number[] = [];
+  let notVisible = 0;
   const probes: Promise<void>[] = [];
   const probe = async (userId: string, expected: number, publishedAt: number) => {
     try {
@@ -52,7 +54,12 @@ export async function runFreshness({ system, quick, progress }: ScenarioContext)
           latencies.push(performance.now() - publishedAt);
           return;
         }
-        if (performance.now() - publishedAt > 30_000) throw new Error(`event of ${userId} not visible after 30 s`);
+        if (performance.now() - publishedAt > GIVE_UP_MS) {
+          // Counted at the give-up time (a lower bound), so an overloaded run reports huge percentiles instead of failing.
+          notVisible += 1;
+          latencies.push(performance.now() - publishedAt);
+          return;
+        }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     } finally {
@@ -113,5 +120,6 @@ export async function runFreshness({ system, quick, progress }: ScenarioContext)
     p99Ms: round(stats.p99, 1),
     maxMs: round(stats.max, 1),
     backlogAtEnd,
+    notVisibleWithin30s: notVisible,
   };
 }
