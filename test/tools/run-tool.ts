@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { TestSystem } from '../support/system';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface ToolResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment that points a tool at a test system's database, Redis and prefixes. */
+export function toolEnv(system: TestSystem, extra: Record<string, string> = {}): Record<string, string> {
+  const redis = system.config.redis;
+  return {
+    DATABASE_URL: system.database.url,
+    ...(redis.mode === 'standalone' ? { REDIS_URL: redis.url } : {}),
+    QUEUE_PREFIX: system.config.queuePrefix,
+    CACHE_PREFIX: system.config.cachePrefix,
+    ...extra,
+  };
+}
+
+/**
+ * Runs a tool as a user would (`tsx scripts/<name>.ts ...`) in a child process and
+ * collects its exit code and output. Killed if it outlives `timeoutMs`.
+ */
+export function runTool(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', script), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
