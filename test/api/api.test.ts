@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { Registry } from 'prom-client';
 import type { Express } from 'express';
 import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
 import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
@@ -190,6 +191,27 @@ describe('ingest routes', () => {
     const tooMany = await request(app).post('/api/events').set(bearer('ingest')).send({ events: many });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toMatch(/at most 1000/);
+  });
+});
+
+describe('ingest rate limit', () => {
+  it('429 in the error shape once a key has used its budget, counted across instances through Redis', async () => {
+    // Two app instances with a budget of 2 per minute, sharing Redis (their own key prefix, so other tests do not count).
+    const limited = { ...system.config, rateLimitPerMinute: 2, cachePrefix: `${system.config.cachePrefix}rl` };
+    const [a, b] = [0, 1].map(() => appFor({ ...system, config: limited, infra: { ...system.infra, registry: new Registry() } }));
+    try {
+      const post = (instance: Express, key: 'ingest' | 'admin') => request(instance).post('/api/events').set(bearer(key)).send({ events: [selfReport('limited', 2)] });
+      expect((await post(a!.app, 'ingest')).status).toBe(202);
+      expect((await post(b!.app, 'ingest')).status).toBe(202);
+      const refused = await post(a!.app, 'ingest');
+      expect(refused.status).toBe(429);
+      expect(refused.body).toEqual({ error: { code: 'E_RATE_LIMITED', message: 'at most 2 ingest requests per minute per key' } });
+      expect(refused.headers.ratelimit).toMatch(/r=0/);
+      // Per key: another key still has its budget.
+      expect((await post(b!.app, 'admin')).status).toBe(202);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
   });
 });
 
