@@ -25,13 +25,21 @@ function summarize(kept: { before: number; after: number }[]): ReductionSummary 
 
 /** SPEC 5.8: the period filters the interventions' instants only. */
 export function struggleReduction(interventionEvents: EventRow[], reviews: EventRow[], period: Period, now: Date): StruggleReduction {
-  const cardReviews = reviews.filter((r) => r.type === 'card_reviewed' && r.objectiveId !== null);
+  // Grouped by objective once: each intervention then scans only its objective's reviews,
+  // not all of them (O(reviews + interventions × reviews per objective), not O(interventions × reviews)).
+  const reviewsByObjective = new Map<string, EventRow[]>();
+  for (const r of reviews) {
+    if (r.type !== 'card_reviewed' || r.objectiveId === null) continue;
+    const group = reviewsByObjective.get(r.objectiveId);
+    if (group) group.push(r);
+    else reviewsByObjective.set(r.objectiveId, [r]);
+  }
   const kept = interventionEvents
     .filter((e) => e.type === 'intervention_applied' && e.objectiveId !== null && e.interventionType !== null && inPeriod(e.occurredAt, now, period))
     .sort(chronological<EventRow>((e) => e.occurredAt, (e) => e.eventId))
     .flatMap((e) => {
       const t = e.occurredAt.getTime();
-      const ofObjective = cardReviews.filter((r) => r.objectiveId === e.objectiveId);
+      const ofObjective = reviewsByObjective.get(e.objectiveId!) ?? [];
       const before = ofObjective.filter((r) => r.occurredAt.getTime() > t - WINDOW_MS && r.occurredAt.getTime() < t);
       const after = ofObjective.filter(
         (r) => r.occurredAt.getTime() > t && r.occurredAt.getTime() < t + WINDOW_MS && r.occurredAt.getTime() <= now.getTime(),

@@ -10,14 +10,16 @@ import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-histo
  */
 type Queryable = Pick<Database['pool'], 'query'>;
 
-const EVENT_COLUMNS = `event_id, user_id, type, occurred_at, objective_id, mission_id, correct, response_ms,
-  duration_ms::float8 AS duration_ms, success_score, stress, intervention_type, content_type`;
+// occurred_at travels as epoch milliseconds (the column has millisecond precision): parsing
+// thousands of timestamp strings per recompute was its largest client-side cost.
+const EVENT_COLUMNS = `event_id, user_id, type, (extract(epoch from occurred_at) * 1000)::float8 AS occurred_at_ms, objective_id, mission_id,
+  correct, response_ms, duration_ms::float8 AS duration_ms, success_score, stress, intervention_type, content_type`;
 
 interface EventRecord {
   event_id: string;
   user_id: string;
   type: string;
-  occurred_at: Date;
+  occurred_at_ms: number;
   objective_id: string | null;
   mission_id: string | null;
   correct: boolean | null;
@@ -34,7 +36,7 @@ function toEventRow(r: EventRecord): EventRow {
     eventId: r.event_id,
     userId: r.user_id,
     type: r.type as EventType,
-    occurredAt: r.occurred_at,
+    occurredAt: new Date(r.occurred_at_ms),
     objectiveId: r.objective_id,
     missionId: r.mission_id,
     correct: r.correct,
@@ -69,6 +71,24 @@ function toSessionRow(r: SessionRecord): SessionRow {
 
 async function events(db: Queryable, sql: string, params: unknown[]): Promise<EventRow[]> {
   return (await db.query<EventRecord>(sql, params)).rows.map(toEventRow);
+}
+
+const WINDOW_MS = 14 * DAY_MS;
+
+/** The card reviews among `candidates` within 14 days either side of an intervention on their objective. */
+function reviewsInInterventionWindows(candidates: EventRow[], interventions: EventRow[]): EventRow[] {
+  const instantsByObjective = new Map<string, number[]>();
+  for (const e of interventions) {
+    const instants = instantsByObjective.get(e.objectiveId!);
+    if (instants) instants.push(e.occurredAt.getTime());
+    else instantsByObjective.set(e.objectiveId!, [e.occurredAt.getTime()]);
+  }
+  return candidates.filter((r) => {
+    if (r.type !== 'card_reviewed' || r.objectiveId === null) return false;
+    const instants = instantsByObjective.get(r.objectiveId);
+    const t = r.occurredAt.getTime();
+    return instants !== undefined && instants.some((at) => t > at - WINDOW_MS && t < at + WINDOW_MS);
+  });
 }
 
 export async function loadUserHistory(db: Queryable, userId: string, now: Date): Promise<UserHistory> {
@@ -106,7 +126,7 @@ export async function loadUserHistory(db: Queryable, userId: string, now: Date):
 
   const reviewedObjectives = [...new Set(recentEvents.filter((e) => e.type === 'card_reviewed' && e.objectiveId).map((e) => e.objectiveId!))];
   const withObjective = interventionEvents.filter((e) => e.objectiveId !== null);
-  const [latestReviews, interventionReviews] = await Promise.all([
+  const [latestReviews, olderInterventionReviews] = await Promise.all([
     reviewedObjectives.length === 0
       ? Promise.resolve([] as EventRow[])
       : events(
@@ -122,19 +142,21 @@ export async function loadUserHistory(db: Queryable, userId: string, now: Date):
       ? Promise.resolve([] as EventRow[])
       : events(
           db,
-          `SELECT r.* FROM unnest($2::varchar[], $3::timestamptz[]) AS i(objective_id, at)
-           CROSS JOIN LATERAL (
-             SELECT ${EVENT_COLUMNS} FROM behavioral_events e
-             WHERE e.user_id = $1 AND e.objective_id = i.objective_id AND e.type = 'card_reviewed'
-               AND e.occurred_at > i.at - interval '14 days' AND e.occurred_at < i.at + interval '14 days') r`,
-          [userId, withObjective.map((e) => e.objectiveId), withObjective.map((e) => e.occurredAt)],
+          // Only the reviews older than the 90-day window (the recent ones are in recentEvents
+          // already), each once however many intervention windows it falls in (a semi-join).
+          `SELECT ${EVENT_COLUMNS} FROM behavioral_events e
+           WHERE e.user_id = $1 AND e.type = 'card_reviewed' AND e.objective_id = ANY($2::varchar[]) AND e.occurred_at <= $4
+             AND EXISTS (
+               SELECT 1 FROM unnest($2::varchar[], $3::timestamptz[]) AS i(objective_id, at)
+               WHERE e.objective_id = i.objective_id AND e.occurred_at > i.at - interval '14 days' AND e.occurred_at < i.at + interval '14 days')`,
+          [userId, withObjective.map((e) => e.objectiveId), withObjective.map((e) => e.occurredAt), since90],
         ),
   ]);
+  const interventionReviews = [...olderInterventionReviews, ...reviewsInInterventionWindows(recentEvents, withObjective)];
 
   // No prototype: objective ids such as `constructor` or `__proto__` are valid Ids (SPEC 3).
   const latestReviewsByObjective: Record<string, EventRow[]> = Object.create(null);
   for (const review of latestReviews) (latestReviewsByObjective[review.objectiveId!] ??= []).push(review);
-  const uniqueReviews = [...new Map(interventionReviews.map((r) => [r.eventId, r])).values()];
   const total = totals.rows[0]!;
   return {
     userId,
@@ -142,7 +164,7 @@ export async function loadUserHistory(db: Queryable, userId: string, now: Date):
     recentEvents,
     missionEvents,
     interventionEvents,
-    interventionReviews: uniqueReviews,
+    interventionReviews,
     latestReviewsByObjective,
     sessions: sessions.rows.map(toSessionRow),
     storedLoadSnapshots: snapshots.rows.map((s) => ({ day: s.day, loadScore: s.load_score })),
