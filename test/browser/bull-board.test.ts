@@ -140,7 +140,7 @@ it.each(Object.values(QUEUE_NAMES))('the %s page shows its count per state and t
     const expected = await queueCounts(name);
     expect(await settled(() => shownCounts(page), expected)).toEqual(expected);
     await page.getByText('Throughput (jobs / min)').waitFor();
-    if (screenshotDir && name === QUEUE_NAMES.behavioralEvent) await page.screenshot({ path: join(screenshotDir, 'bull-board-queue.png') });
+    if (screenshotDir && name === QUEUE_NAMES.behavioralEvent) await page.screenshot({ path: join(screenshotDir, 'bull-board-queue.png'), fullPage: true, clip: { x: 0, y: 0, width: 1600, height: 1000 } });
   } finally {
     await context.close();
   }
