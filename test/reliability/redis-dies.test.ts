@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import pino from 'pino';
+import { Redis } from 'ioredis';
+import { loadConfig } from '@shared/config/config';
+import { createInfrastructure } from '@shared/runtime/infrastructure';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
+import { AcceptedLedger, chunks, expectExactTotals, getJson, postUntilAccepted, QueueProbe, simulatedTraffic, waitFor, type HttpAnswer } from './pipeline-probe';
+
+/**
+ * Redis dies (SIGKILL) while events stream in through an API process to a worker process,
+ * and comes back on the same port. Reads keep answering from L1 and PostgreSQL, ingest
+ * answers 503 with Retry-After, and once the publisher has re-sent what got 503 every
+ * event is counted exactly once — without restarting either process.
+ *
+ * Durability: the private Redis runs with AOF (`appendfsync always`), as production must
+ * (README, Prerequisites). Without persistence a SIGKILL loses every job still queued,
+ * events the API already acknowledged with 202; no retry by the publisher could bring them
+ * back, so "exactly once" is only promised on a Redis that keeps what it acknowledged.
+ */
+const id = randomBytes(4).toString('hex');
+const QUEUE_PREFIX = `rr${id}`;
+const CACHE_PREFIX = `rrc${id}`;
+const STREAMING = ['r-a', 'r-b', 'r-c', 'r-d'];
+const QUIET = 'r-quiet';
+
+let database: TestDatabase;
+let pool: pg.Pool;
+let aofDir: string;
+let redis: PrivateRedis;
+let probe: QueueProbe;
+let api: ApiProcess;
+let worker: ManagedProcess;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  aofDir = mkdtempSync(join(tmpdir(), 'sa-redis-aof-'));
+  redis = await startRedisServer(['--appendonly', process.env.SA_TEST_REDIS_NO_AOF ? 'no' : 'yes', '--appendfsync', 'always', '--dir', aofDir]);
+  probe = new QueueProbe(redis.url, QUEUE_PREFIX);
+  const env = {
+    DATABASE_URL: database.url,
+    DATABASE_CONNECTION_LIMIT: '8',
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX,
+    CACHE_PREFIX,
+    RECOMPUTE_DEBOUNCE_MS: '20',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '500',
+  };
+  [api, worker] = await Promise.all([startApiProcess('api', env), startWorkerProcess('worker', env)]);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+  await probe?.close();
+  await redis?.stop();
+  await pool?.end();
+  await database?.drop();
+  if (aofDir) rmSync(aofDir, { recursive: true, force: true });
+});
+
+it('keeps reads up while Redis is dead, answers 503 to ingest, and heals to exact totals once the publisher retries', async () => {
+  const client = new Redis(redis.url);
+  const persistence = await client.config('GET', 'appendonly').finally(() => client.disconnect());
+  expect(persistence).toEqual(['appendonly', process.env.SA_TEST_REDIS_NO_AOF ? 'no' : 'yes']);
+
+  const traffic = simulatedTraffic([...STREAMING, QUIET], { days: 30, seed: 3 });
+  const quiet = traffic.events.filter((e) => e.userId === QUIET);
+  const stream = traffic.events.filter((e) => e.userId !== QUIET);
+  const ledger = new AcceptedLedger();
+  const head = Math.floor(stream.length * 0.3);
+  for (const batch of chunks([...quiet, ...stream.slice(0, head)], 200)) await postUntilAccepted(api.url, 'events', batch, ledger);
+  await postUntilAccepted(api.url, 'sessions', traffic.sessions, ledger);
+  await probe.drained();
+
+  // The quiet user gets no more events: its dashboard stays in the API's L1 through the outage.
+  const read = (userId: string) => getJson(api.url, `/api/analytics/behavioral-insights/dashboard?userId=${userId}`);
+  await read(QUIET);
+  expect((await read(QUIET)).tier).toBe('l1');
+
+  // The rest streams in, with a dashboard reading all the time.
+  const unavailable: (string | null)[] = [];
+  let streamed = 0;
+  const publishing = (async () => {
+    for (const batch of chunks(stream.slice(head), 50)) {
+      await postUntilAccepted(api.url, 'events', batch, ledger, { deadlineMs: 60_000, onUnavailable: (retryAfter) => unavailable.push(retryAfter) });
+      streamed += 1;
+    }
+  })();
+  const reads: HttpAnswer[] = [];
+  let reading = true;
+  const dashboard = (async () => {
+    while (reading) {
+      for (const userId of ['r-a', 'r-b', QUIET]) reads.push(await read(userId));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+
+  await waitFor('two batches to stream in', () => streamed >= 2);
+  await redis.kill();
+  // While Redis is dead: cached reads from L1, others from PostgreSQL; ingest 503 + Retry-After.
+  const fromL1 = await read(QUIET);
+  expect({ status: fromL1.status, tier: fromL1.tier, events: fromL1.body.data.totals.events }).toEqual({ status: 200, tier: 'l1', events: ledger.eventsOf(QUIET) });
+  const fromDb = await read('r-c');
+  expect({ status: fromDb.status, tier: fromDb.tier }).toEqual({ status: 200, tier: 'db' });
+  await waitFor('the publisher to be told 503', () => unavailable.length > 0);
+  expect(unavailable.every((retryAfter) => retryAfter === '1')).toBe(true);
+  const ready = await getJson(api.url, '/health/ready');
+  expect({ status: ready.status, redis: ready.body.checks.redis.ok }).toEqual({ status: 503, redis: false });
+
+  await redis.restart();
+  await publishing;
+  reading = false;
+  await dashboard;
+  await probe.drained(60_000);
+
+  expect(reads.filter((answer) => answer.status >= 500)).toEqual([]);
+  await expectExactTotals(pool, ledger);
+  // Healed without a restart: readiness, and reads that show the final numbers.
+  expect((await getJson(api.url, '/health/ready')).status).toBe(200);
+  for (const userId of [...STREAMING, QUIET]) {
+    const answer = await read(userId);
+    expect({ userId, status: answer.status, events: answer.body.data.totals.events }).toEqual({ userId, status: 200, events: ledger.eventsOf(userId) });
+  }
+  for (const process of [api, worker]) {
+    expect({ name: process.name, alive: process.isAlive(), crashes: crashLines(process), evictionWarning: /maxmemory-policy/.test(process.output()) }).toEqual({
+      name: process.name,
+      alive: true,
+      crashes: [],
+      evictionWarning: false,
+    });
+  }
+}, 120_000);
+
+it('warns loudly at start when Redis may evict queued jobs (maxmemory-policy other than noeviction)', async () => {
+  const evicting = await startRedisServer(['--maxmemory-policy', 'allkeys-lru']);
+  const lines: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+      done();
+    },
+  });
+  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: evicting.url, CACHE_PREFIX, QUEUE_PREFIX });
+  const infra = await createInfrastructure(config, pino({ level: 'info' }, sink));
+  try {
+    const warnings = lines.filter((line) => line.level === 40 && /maxmemory-policy/.test(line.msg));
+    expect(warnings).toEqual([{ ...warnings[0], msg: '!!! Redis maxmemory-policy is "allkeys-lru": queued jobs can be evicted and lost. Set it to "noeviction".' }]);
+  } finally {
+    await infra.close();
+    await evicting.stop();
+  }
+});
