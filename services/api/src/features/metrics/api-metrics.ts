@@ -9,8 +9,9 @@ export const SLOW_QUERY_MS = { warn: 500, error: 5_000 } as const;
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
 
 /**
- * The API's metrics: HTTP latency per route, queue depth, database pool, slow queries and
- * Redis — the last three sampled when /metrics is scraped, not on the hot path.
+ * The API's metrics: HTTP latency per route, queue depth and worker throughput, database
+ * pool, slow queries and Redis — all but the first and slow queries sampled when /metrics
+ * is scraped, not on the hot path.
  */
 export function createApiMetrics(
   registry: Registry,
