@@ -10,9 +10,10 @@ export interface LoadOptions {
   connections: number;
   durationSec: number;
   headers?: Record<string, string>;
-  /** A fixed path, or `{n}` in the path replaced by 0, 1, 2, … (one new value per request, wrapping at `count`). */
+  /** A fixed path, or `{n}` in the path replaced by offset, offset + 1, … (one new value per request, wrapping at `count`). */
   path: string;
   count?: number;
+  offset?: number;
 }
 
 export interface LoadResult {
@@ -26,7 +27,7 @@ export interface LoadResult {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
-  let n = 0;
+  let n = options.offset ?? 0;
   const varying = options.path.includes('{n}');
   const result = await autocannon({
     url: options.url,

@@ -51,9 +51,13 @@ export interface ReadTier {
 
 export interface ReadsResult {
   connections: number;
+  /** Per round and target; the figures are medians over the rounds. */
   durationSec: number;
+  rounds: number;
   bareExpressRps: number;
   bareExpress: { rps: number; p50Ms: number; p99Ms: number };
+  /** GET /health/live: the app's middleware alone, the ceiling of any of its routes. */
+  middlewareCeiling: { path: string; rps: number; p50Ms: number; p99Ms: number; ratio: number };
   l1: ReadTier;
   l2: ReadTier;
   db: ReadTier;

@@ -15,7 +15,9 @@ describe('evaluateTargets', () => {
       reads: {
         connections: 32,
         durationSec: 1,
+        rounds: 1,
         bareExpressRps: 1_000,
+        middlewareCeiling: { path: '/health/live', rps: 500, p50Ms: 1, p99Ms: 2, ratio: 0.5 },
         bareExpress: { rps: 1_000, p50Ms: 1, p99Ms: 10 },
         l1: read(900),
         l2: read(500),
