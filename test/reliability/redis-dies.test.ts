@@ -2,12 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import pino from 'pino';
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { Registry } from 'prom-client';
+import { cacheKey } from '@shared/cache/keys';
 import { loadConfig } from '@shared/config/config';
+import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { recomputeUser } from '@shared/recompute/recompute-user';
+import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
+import { createLogger } from '@shared/logger/logger';
 import { createInfrastructure } from '@shared/runtime/infrastructure';
+import type { StoredAggregate } from '@shared/store/aggregate-store';
+import { insertEvents } from '@shared/store/event-store';
+import { createRecomputeWorker } from '../../workers/src/recompute/recompute-worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
@@ -142,20 +152,111 @@ it('keeps reads up while Redis is dead, answers 503 to ingest, and heals to exac
 
 it('warns loudly at start when Redis may evict queued jobs (maxmemory-policy other than noeviction)', async () => {
   const evicting = await startRedisServer(['--maxmemory-policy', 'allkeys-lru']);
-  const lines: { level: number; msg: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
-      done();
+  try {
+    const starting = await startWorkerProcess('worker-on-evicting-redis', {
+      DATABASE_URL: database.url,
+      REDIS_URL: evicting.url,
+      QUEUE_PREFIX,
+      CACHE_PREFIX,
+    });
+    const warning = JSON.parse(await starting.waitForLine(/maxmemory-policy/)) as { level: number; msg: string };
+    expect({ level: warning.level, msg: warning.msg }).toEqual({
+      level: 40,
+      msg: '!!! Redis maxmemory-policy is "allkeys-lru": queued jobs can be evicted and lost. Set it to "noeviction".',
+    });
+    expect(await starting.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  } finally {
+    await evicting.stop();
+  }
+});
+
+/**
+ * The pool a recompute uses, with one fault armed: Redis dies right after the next COMMIT,
+ * i.e. when the aggregates are stored in PostgreSQL but not yet written through to Redis.
+ */
+function poolThatKillsRedisAfterNextCommit(pool: pg.Pool, kill: () => Promise<void>): { pool: pg.Pool; fired: () => boolean } {
+  let state: 'armed' | 'firing' | 'fired' = 'armed';
+  const bound = <T extends object>(target: T, prop: string | symbol) => {
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  };
+  const wrapped = new Proxy(pool, {
+    get(target, prop) {
+      if (prop !== 'connect') return bound(target, prop);
+      return async () => {
+        const client = await target.connect();
+        return new Proxy(client, {
+          get(c, p) {
+            if (p !== 'query') return bound(c, p);
+            return async (...args: unknown[]) => {
+              const result = await (c.query as (...a: unknown[]) => Promise<unknown>).apply(c, args);
+              if (state === 'armed' && args[0] === 'COMMIT') {
+                state = 'firing';
+                await kill();
+                state = 'fired';
+              }
+              return result;
+            };
+          },
+        });
+      };
     },
   });
-  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: evicting.url, CACHE_PREFIX, QUEUE_PREFIX });
-  const infra = await createInfrastructure(config, pino({ level: 'info' }, sink));
+  return { pool: wrapped, fired: () => state === 'fired' };
+}
+
+it('does not leave the previous aggregates in L2 when Redis dies between storing a recompute and writing it through', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sa-redis-aof-'));
+  const crashing = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+  const silent = createLogger({ level: 'silent' });
+  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: crashing.url, QUEUE_PREFIX: `${QUEUE_PREFIX}w`, CACHE_PREFIX: `${CACHE_PREFIX}w`, LOG_LEVEL: 'silent' });
+  const userId = 'write-through-crash';
+  const key = cacheKey(config.cachePrefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
+  const [first, ...rest] = simulatedTraffic([userId], { days: 10, seed: 29 }).events;
+  const workerSide = await createInfrastructure(config, silent);
+  const connection = createRedisConnection(config.redis, 'worker');
+  connection.on('error', () => undefined);
+  const recomputeQueue = new Queue(QUEUE_NAMES.recompute, { connection, prefix: config.queuePrefix });
+  recomputeQueue.on('error', () => undefined);
+  const chaos = poolThatKillsRedisAfterNextCommit(workerSide.db.pool, () => crashing.kill());
+  const worker = createRecomputeWorker({
+    db: { pool: chaos.pool },
+    cache: workerSide.cache,
+    cachePrefix: config.cachePrefix,
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: 1,
+    metrics: pipelineMetricsFor(new Registry()),
+    logger: silent,
+  });
+  let readSide: Awaited<ReturnType<typeof createInfrastructure>> | undefined;
   try {
-    const warnings = lines.filter((line) => line.level === 40 && /maxmemory-policy/.test(line.msg));
-    expect(warnings).toEqual([{ ...warnings[0], msg: '!!! Redis maxmemory-policy is "allkeys-lru": queued jobs can be evicted and lost. Set it to "noeviction".' }]);
+    // Before: one event, computed and in L2.
+    await insertEvents(workerSide.db.pool, [first!]);
+    await recomputeUser({ db: workerSide.db, cache: workerSide.cache, cachePrefix: config.cachePrefix }, userId);
+    // Then the rest arrives; its recompute is stored, and Redis dies before the write-through.
+    await insertEvents(workerSide.db.pool, rest);
+    await enqueueRecompute(recomputeQueue, { userId }, 0);
+    await waitFor('Redis to die after the COMMIT', () => chaos.fired());
+    await crashing.restart();
+
+    const probe = new QueueProbe(crashing.url, config.queuePrefix);
+    try {
+      await probe.drained(30_000);
+    } finally {
+      await probe.close();
+    }
+    // An API process reading L2 now must see the stored aggregates, not the ones from before.
+    readSide = await createInfrastructure(config, silent);
+    const cached = await readSide.cache.get<StoredAggregate>(key);
+    expect((cached?.value.data as { totals: { events: number } } | undefined)?.totals.events).toBe(rest.length + 1);
   } finally {
-    await infra.close();
-    await evicting.stop();
+    await worker.close();
+    await recomputeQueue.close();
+    await closeRedis(connection);
+    await readSide?.close();
+    await workerSide.close();
+    await crashing.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
