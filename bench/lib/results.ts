@@ -17,6 +17,8 @@ export interface IngestResult {
   http: { eventsPerSec: number; seconds: number; requests: number };
   /** The same publisher and worker settings with a no-op processor, same run. */
   bullmqNoopPerSec: number;
+  /** The no-op ceiling measured before and after the two end-to-end runs (its mean is bullmqNoopPerSec). */
+  bullmqNoopRuns: number[];
   ratio: number;
   httpRatio: number;
   recomputes: number;
@@ -35,8 +37,11 @@ export interface FreshnessResult {
   maxMs: number;
   /** Jobs still waiting when publishing stopped: > 0 means the pipeline fell behind. */
   backlogAtEnd: number;
-  /** Probes still not visible after 30 s (counted as 30 s in the percentiles). */
-  notVisibleWithin30s: number;
+  /** Recomputes completed per second during the window: the pipeline's bottleneck. */
+  recomputesPerSec: number;
+  giveUpMs: number;
+  /** Probes still not visible after giveUpMs (counted as giveUpMs in the percentiles). */
+  notVisible: number;
 }
 
 export interface ReadTier {

@@ -16,7 +16,7 @@ import { seededRandom } from '../lib/zipf';
  * (process_resident_memory_bytes): before any event, after a warm-up of 10 % of the
  * events (at least two events per user, so that every user has been recomputed and L1
  * has filled up to its bound), at every further 10 %, and at the end, with 10,000 users
- * (2,000 in quick mode). The bench publishes
+ * (1,000 users and 10,000 events in quick mode). The bench publishes
  * at saturation but keeps at most 20,000 jobs waiting, as a well-behaved producer would.
  */
 const MAX_WAITING = 20_000;
@@ -52,8 +52,8 @@ async function waitForLive(url: string, child: { exitCode: number | null }, time
 }
 
 export async function runMemory({ system, quick, progress, cleanup }: ScenarioContext): Promise<MemoryResult> {
-  const total = quick ? 20_000 : 500_000;
-  const USERS = quick ? 2_000 : 10_000;
+  const total = quick ? 10_000 : 500_000;
+  const USERS = quick ? 1_000 : 10_000;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = 'benchmem';
