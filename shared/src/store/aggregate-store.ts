@@ -19,31 +19,39 @@ export async function saveAggregates(pool: Pool, userId: string, computed: Compu
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await client.query(
-      `INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
-       SELECT $1, a, p, d, $5 FROM unnest($2::varchar[], $3::varchar[], $4::jsonb[]) AS x(a, p, d)
-       ON CONFLICT (user_id, aggregate, period) DO UPDATE SET data = EXCLUDED.data, computed_at = EXCLUDED.computed_at
-       WHERE aggregate_snapshots.computed_at <= EXCLUDED.computed_at`,
+    // One statement for the three writes (data-modifying CTEs): a recompute is dominated by
+    // round trips, not by the writes themselves. Rolled back as a whole below if it lost.
+    const snapshot = computed.loadSnapshot;
+    const { rows } = await client.query<{ upserted: number }>(
+      `WITH upserted AS (
+         INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
+         SELECT $1, a, p, d, $5 FROM unnest($2::varchar[], $3::varchar[], $4::jsonb[]) AS x(a, p, d)
+         ON CONFLICT (user_id, aggregate, period) DO UPDATE SET data = EXCLUDED.data, computed_at = EXCLUDED.computed_at
+         WHERE aggregate_snapshots.computed_at <= EXCLUDED.computed_at
+         RETURNING 1
+       ), load_snapshot AS (
+         INSERT INTO cognitive_load_snapshots (user_id, day, load_score, level, computed_at) VALUES ($1, $6::date, $7, $8, $5)
+         ON CONFLICT (user_id, day) DO UPDATE SET load_score = EXCLUDED.load_score, level = EXCLUDED.level, computed_at = EXCLUDED.computed_at
+         WHERE cognitive_load_snapshots.computed_at <= EXCLUDED.computed_at
+       ), recomputed AS (
+         UPDATE analytics_users SET recomputed_at = GREATEST(recomputed_at, $5) WHERE user_id = $1
+       )
+       SELECT count(*)::int AS upserted FROM upserted`,
       [
         userId,
         computed.entries.map((e) => e.aggregate),
         computed.entries.map((e) => e.period),
         computed.entries.map((e) => JSON.stringify(e.data)),
         computed.computedAt,
+        snapshot.day,
+        snapshot.loadScore,
+        snapshot.level,
       ],
     );
-    if ((result.rowCount ?? 0) < computed.entries.length) {
+    if ((rows[0]?.upserted ?? 0) < computed.entries.length) {
       await client.query('ROLLBACK');
       return false;
     }
-    const snapshot = computed.loadSnapshot;
-    await client.query(
-      `INSERT INTO cognitive_load_snapshots (user_id, day, load_score, level, computed_at) VALUES ($1, $2::date, $3, $4, $5)
-       ON CONFLICT (user_id, day) DO UPDATE SET load_score = EXCLUDED.load_score, level = EXCLUDED.level, computed_at = EXCLUDED.computed_at
-       WHERE cognitive_load_snapshots.computed_at <= EXCLUDED.computed_at`,
-      [userId, snapshot.day, snapshot.loadScore, snapshot.level, computed.computedAt],
-    );
-    await client.query('UPDATE analytics_users SET recomputed_at = GREATEST(recomputed_at, $2) WHERE user_id = $1', [userId, computed.computedAt]);
     await client.query('COMMIT');
     return true;
   } catch (error) {
