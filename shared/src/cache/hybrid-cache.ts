@@ -7,7 +7,7 @@ import { createCacheMetrics, type CacheMetrics } from './cache-metrics';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { InvalidKeyError, parsePattern, userOfKey } from './keys';
 import { deepFreeze, L1Cache, type CacheEntry } from './l1-cache';
-import { encodeEntry, L2Cache, UNAVAILABLE } from './l2-cache';
+import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage } from './l2-cache';
 import { DEFAULT_TTL_MS, withJitter, type QueryType } from './ttl';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
@@ -161,14 +161,18 @@ export class HybridCache {
       this.storeL1IfCurrent(entry.key, userId, epoch, { value: JSON.parse(entry.json), expiresAt: entry.expiresAt, staleUntil: entry.staleUntil }, entry.json.length * 2);
     }
     if (this.l2) {
+      // The script also publishes the bus message: one round trip for the whole write-through.
       const written = await this.l2.writeThrough(
         userId,
         prepared.map((entry) => ({ key: entry.key, payload: encodeEntry(entry.json, entry.expiresAt, entry.staleUntil), pxMs: entry.pxMs })),
+        this.announcement(userId),
       );
       if (written) this.pendingL2Invalidations.delete(userId);
-      else this.pendingL2Invalidations.add(userId);
+      else {
+        this.pendingL2Invalidations.add(userId);
+        await this.broadcast(userId);
+      }
     }
-    await this.broadcast(userId);
   }
 
   async invalidateUser(userId: string): Promise<void> {
@@ -305,12 +309,18 @@ export class HybridCache {
     this.metrics.invalidations.inc({ kind: aggregate ? 'pattern' : 'user' });
     let removed = 0;
     if (this.l2) {
-      const result = await this.l2.invalidate(userId, aggregate);
-      if (result === UNAVAILABLE) this.pendingL2Invalidations.add(userId);
-      else removed = result;
+      // The script also publishes the bus message; only when it failed is publishing tried alone.
+      const result = await this.l2.invalidate(userId, aggregate, this.announcement(userId, aggregate));
+      if (result === UNAVAILABLE) {
+        this.pendingL2Invalidations.add(userId);
+        await this.broadcast(userId, aggregate);
+      } else removed = result;
     }
-    await this.broadcast(userId, aggregate);
     return removed;
+  }
+
+  private announcement(userId: string, aggregate?: string): BusMessage | undefined {
+    return this.bus ? { channel: this.channel, message: this.bus.encode(userId, aggregate) } : undefined;
   }
 
   private async broadcast(userId: string, aggregate?: string): Promise<void> {

@@ -16,7 +16,8 @@ import { userGenerationKey, userTagKey } from './keys';
  * - fill:  set the entry only if the generation is still the one read (a load that raced
  *          with an invalidation or a write-through never puts old data back);
  * - invalidate / write-through: one Lua script bumps the generation, deletes the tagged
- *          entries and (write-through) sets the fresh ones.
+ *          entries, (write-through) sets the fresh ones and publishes the bus message, so
+ *          the whole invalidation is one round trip and the message follows the change.
  */
 const GENERATION_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -39,6 +40,7 @@ for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     removed = removed + 1
   end
 end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return removed`;
 
 const WRITE_THROUGH = `
@@ -54,9 +56,16 @@ for i = 3, #KEYS do
   if px > longest then longest = px end
 end
 if longest > 0 then redis.call('PEXPIRE', KEYS[1], longest) end
+if ARGV[#ARGV - 1] ~= '' then redis.call('PUBLISH', ARGV[#ARGV - 1], ARGV[#ARGV]) end
 return #KEYS - 2`;
 
 export const UNAVAILABLE = Symbol('l2-unavailable');
+
+/** An invalidation-bus message to publish from inside an L2 script. */
+export interface BusMessage {
+  channel: string;
+  message: string;
+}
 
 export type L2Read = { entry: CacheEntry | null; generation: string; bytes: number } | typeof UNAVAILABLE;
 
@@ -105,16 +114,27 @@ export class L2Cache {
     return result === 1;
   }
 
-  async invalidate(userId: string, aggregate?: string): Promise<number | typeof UNAVAILABLE> {
+  /** `announce`: a bus message published by the same script once the entries are gone. */
+  async invalidate(userId: string, aggregate?: string, announce?: BusMessage): Promise<number | typeof UNAVAILABLE> {
     const match = aggregate ? `:a:${aggregate}:` : '';
     return this.attempt('invalidate', async () =>
-      Number(await this.redis.eval(INVALIDATE, 2, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), match)),
+      Number(
+        await this.redis.eval(
+          INVALIDATE,
+          2,
+          userTagKey(this.prefix, userId),
+          userGenerationKey(this.prefix, userId),
+          match,
+          announce?.channel ?? '',
+          announce?.message ?? '',
+        ),
+      ),
     );
   }
 
-  async writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[]): Promise<boolean> {
+  async writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[], announce?: BusMessage): Promise<boolean> {
     const keys = entries.map((e) => e.key);
-    const args = entries.flatMap((e) => [e.payload, String(e.pxMs)]);
+    const args = [...entries.flatMap((e) => [e.payload, String(e.pxMs)]), announce?.channel ?? '', announce?.message ?? ''];
     const result = await this.attempt('write_through', () =>
       this.redis.eval(WRITE_THROUGH, 2 + keys.length, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), ...keys, ...args),
     );
