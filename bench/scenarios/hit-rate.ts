@@ -78,7 +78,7 @@ async function seedUsers(system: BenchSystem, progress: (m: string) => void): Pr
 
 export async function runHitRate({ system, quick, progress }: ScenarioContext): Promise<HitRateResult> {
   const warmupReads = quick ? 4_000 : 20_000;
-  const measuredReads = quick ? 12_000 : 120_000;
+  const measuredReads = quick ? 12_000 : 80_000;
   await seedUsers(system, progress);
   const random = seededRandom(2026);
   const nextUser = zipfSampler(USERS, ZIPF_S, random);
