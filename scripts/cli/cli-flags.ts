@@ -37,8 +37,8 @@ export function parseFlags<T extends Record<string, OptionSpec>>(args: string[],
     const { values } = parseArgs({ args: withoutSeparator(args), options, strict: true, allowPositionals: false });
     return values as Values<T>;
   } catch (error) {
-    // parseArgs' messages are clear but long-winded about `--` for positionals; keep the first sentence.
-    const message = (error as Error).message.split('. ')[0]!.replace(/\.$/, '');
+    // parseArgs' messages are clear but go on about `--` and positionals; keep the first sentence.
+    const message = (error as Error).message.split('\n')[0]!.split('. ')[0]!.replace(/\.$/, '');
     throw new UsageError(message);
   }
 }
