@@ -22,19 +22,25 @@ export function toolEnv(system: TestSystem, extra: Record<string, string> = {}):
   };
 }
 
+export interface RunningTool {
+  /** The output so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<ToolResult>;
+}
+
 /**
- * Runs a tool as a user would (`tsx scripts/<name>.ts ...`) in a child process and
- * collects its exit code and output. Killed if it outlives `timeoutMs`.
+ * Starts a tool as a user would (`tsx scripts/<name>.ts ...`) in a child process; `done`
+ * resolves with its exit code and output. Killed if it outlives `timeoutMs`.
  */
-export function runTool(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
+export function startTool(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): RunningTool {
+  let stdout = '';
+  let stderr = '';
+  const done = new Promise<ToolResult>((resolve, reject) => {
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', script), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -47,4 +53,9 @@ export function runTool(script: string, args: string[], env: Record<string, stri
       resolve({ code, stdout, stderr });
     });
   });
+  return { output: () => ({ stdout, stderr }), done };
+}
+
+export function runTool(script: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ToolResult> {
+  return startTool(script, args, env, timeoutMs).done;
 }
