@@ -42,6 +42,8 @@ export interface FreshnessResult {
   giveUpMs: number;
   /** Probes still not visible after giveUpMs (counted as giveUpMs in the percentiles). */
   notVisible: number;
+  /** Probe slots skipped because 10 probes were still waiting (the pipeline lagging). */
+  skippedProbes: number;
 }
 
 export interface ReadTier {
