@@ -12,7 +12,10 @@ import { runCli } from './cli/run-cli';
 
 async function main(args: string[]): Promise<number> {
   const options = parseRecomputeFlags(args);
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // A user's recompute runs its history queries concurrently (up to 8); more connections
+  // than the users in flight can use would only take them from the services.
+  const config = { ...loaded, database: { ...loaded.database, connectionLimit: Math.min(loaded.database.connectionLimit, options.concurrency * 8) } };
   const out = process.stdout;
   const err = process.stderr;
   if (options.verify) {

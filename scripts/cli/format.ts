@@ -17,3 +17,8 @@ export function seconds(ms: number): string {
 export function perSecond(amount: number, elapsedMs: number): number {
   return elapsedMs <= 0 ? 0 : (amount * 1000) / elapsedMs;
 }
+
+/** `1 user`, `3 users`, `1,024 users`. */
+export function plural(amount: number, noun: string): string {
+  return `${count(amount)} ${noun}${amount === 1 ? '' : 's'}`;
+}

@@ -16,6 +16,8 @@ export interface ProgressOptions {
   label: string;
   unit: string;
   total: number;
+  /** What the count of problem items is called (default `failed`). */
+  problemLabel?: string;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Plain mode: a line at this period (default 2 s). */
   intervalMs?: number;
@@ -29,13 +31,14 @@ export interface ProgressState {
   failed: number;
   total: number;
   elapsedMs: number;
+  problemLabel?: string;
 }
 
 /** The plain-mode line, e.g. `recompute: 120/500 users (24%), 40.0 users/s, 0 failed`. */
 export function progressLine(state: ProgressState): string {
   const percent = state.total > 0 ? Math.floor((100 * state.done) / state.total) : 100;
   const rate = perSecond(state.done, state.elapsedMs);
-  return `${state.label}: ${count(state.done)}/${count(state.total)} ${state.unit} (${percent}%), ${decimal(rate)} ${state.unit}/s, ${count(state.failed)} failed`;
+  return `${state.label}: ${count(state.done)}/${count(state.total)} ${state.unit} (${percent}%), ${decimal(rate)} ${state.unit}/s, ${count(state.failed)} ${state.problemLabel ?? 'failed'}`;
 }
 
 export function createProgress(options: ProgressOptions): Progress {
@@ -44,13 +47,14 @@ export function createProgress(options: ProgressOptions): Progress {
   const started = now();
   let done = 0;
   let failed = 0;
-  const state = (): ProgressState => ({ label: options.label, unit: options.unit, done, failed, total: options.total, elapsedMs: now() - started });
+  const problemLabel = options.problemLabel ?? 'failed';
+  const state = (): ProgressState => ({ label: options.label, unit: options.unit, done, failed, total: options.total, elapsedMs: now() - started, problemLabel });
 
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {speed} ${options.unit}/s | eta {eta_formatted} | {failed} failed`,
+        format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {speed} ${options.unit}/s | eta {eta_formatted} | {failed} ${problemLabel}`,
         hideCursor: true,
         etaBuffer: 50,
       },

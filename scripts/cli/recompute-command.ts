@@ -6,7 +6,7 @@ import { countUsers, forEachUser } from '@shared/recompute/user-pages';
 import { verifyUser, type UserVerification } from '@shared/recompute/verify-user';
 import { userHasData } from '@shared/store/aggregate-store';
 import { intFlag, parseFlags, UsageError } from './cli-flags';
-import { count, decimal, perSecond, seconds } from './format';
+import { count, decimal, perSecond, plural, seconds } from './format';
 import { createProgress, type Progress } from './progress-reporter';
 import { EXIT } from './run-cli';
 
@@ -74,18 +74,35 @@ interface Tally {
   failures: { userId: string; message: string }[];
 }
 
+/** A user's work is retried twice (a dropped connection, a full server) before it counts as failed. */
+async function withRetries<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
 /**
  * Runs `work` over the selected users (`work` resolves false for a user with a problem);
  * with --all a page at a time, `concurrency` at once, behind a progress bar. A user that
  * throws is recorded as a failure and the others go on.
  */
-async function overUsers(options: RecomputeOptions, deps: RecomputeDeps, label: string, work: (userId: string) => Promise<boolean>): Promise<Tally> {
+async function overUsers(
+  options: RecomputeOptions,
+  deps: RecomputeDeps,
+  progressLabels: { label: string; problemLabel: string },
+  work: (userId: string) => Promise<boolean>,
+): Promise<Tally> {
   const tally: Tally = { done: 0, failures: [] };
   let progress: Progress | null = null;
   const one = async (userId: string) => {
     let problem: boolean;
     try {
-      problem = !(await work(userId));
+      problem = !(await withRetries(() => work(userId)));
     } catch (error) {
       problem = true;
       tally.failures.push({ userId, message: (error as Error).message });
@@ -94,7 +111,7 @@ async function overUsers(options: RecomputeOptions, deps: RecomputeDeps, label: 
     progress?.tick(problem);
   };
   if (options.userIds === 'all') {
-    progress = createProgress({ label, unit: 'users', total: await countUsers(deps.db.pool), stream: deps.err });
+    progress = createProgress({ ...progressLabels, unit: 'users', total: await countUsers(deps.db.pool), stream: deps.err });
     try {
       await forEachUser(deps.db.pool, {}, { concurrency: options.concurrency, work: one });
     } finally {
@@ -114,7 +131,7 @@ function printFailures(deps: RecomputeDeps, tally: Tally): void {
 async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
   const started = Date.now();
   let unknown = 0;
-  const tally = await overUsers(options, deps, 'recompute', async (userId) => {
+  const tally = await overUsers(options, deps, { label: 'recompute', problemLabel: 'failed' }, async (userId) => {
     // An explicit --user nobody has seen is a typo, not a user to store empty aggregates for.
     if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
       unknown += 1;
@@ -131,7 +148,7 @@ async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<
   const elapsed = Date.now() - started;
   const users = tally.done - unknown - tally.failures.length;
   deps.out.write(
-    `recomputed ${count(users)} users in ${seconds(elapsed)} (${decimal(perSecond(tally.done, elapsed))} users/s), ${count(tally.failures.length)} failed${unknown ? `, ${count(unknown)} unknown` : ''}\n`,
+    `recomputed ${plural(users, 'user')} in ${seconds(elapsed)} (${decimal(perSecond(tally.done, elapsed))} users/s), ${count(tally.failures.length)} failed${unknown ? `, ${count(unknown)} unknown` : ''}\n`,
   );
   return tally.failures.length > 0 || unknown > 0 ? EXIT.problem : EXIT.ok;
 }
@@ -145,10 +162,10 @@ function printVerification(deps: RecomputeDeps, result: UserVerification): void 
   if (result.status === 'ok') return;
   const when = result.computedAt ? `computed ${result.computedAt}` : 'never computed';
   if (result.status === 'stale') {
-    deps.out.write(`STALE ${result.userId} (${when}): ${count(result.lateRows)} raw rows arrived since; a recompute is due\n`);
+    deps.out.write(`STALE ${result.userId} (${when}): ${plural(result.lateRows, 'raw row')} arrived since; a recompute is due\n`);
     return;
   }
-  deps.out.write(`DRIFT ${result.userId} (${when}): ${result.drifts.length} aggregates differ\n`);
+  deps.out.write(`DRIFT ${result.userId} (${when}): ${plural(result.drifts.length, 'aggregate')} differ${result.drifts.length === 1 ? 's' : ''}\n`);
   for (const drift of result.drifts) {
     for (const d of drift.differences) {
       deps.out.write(`  ${result.userId} ${drift.aggregate} ${drift.period} ${d.path}: stored ${describe(d.stored)}, recomputed ${describe(d.fresh)}\n`);
@@ -159,7 +176,7 @@ function printVerification(deps: RecomputeDeps, result: UserVerification): void 
 async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
   const started = Date.now();
   const statuses = { ok: 0, drift: 0, stale: 0, unknown: 0 };
-  const tally = await overUsers(options, deps, 'verify', async (userId) => {
+  const tally = await overUsers(options, deps, { label: 'verify', problemLabel: 'with drift or failed' }, async (userId) => {
     if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
       statuses.unknown += 1;
       deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
@@ -173,7 +190,7 @@ async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<n
   printFailures(deps, tally);
   const elapsed = Date.now() - started;
   deps.out.write(
-    `verified ${count(tally.done - tally.failures.length)} users in ${seconds(elapsed)}: ${count(statuses.ok)} ok, ${count(statuses.drift)} with drift, ${count(statuses.stale)} stale${statuses.unknown ? `, ${count(statuses.unknown)} unknown` : ''}, ${count(tally.failures.length)} failed\n`,
+    `verified ${plural(tally.done - tally.failures.length, 'user')} in ${seconds(elapsed)}: ${count(statuses.ok)} ok, ${count(statuses.drift)} with drift, ${count(statuses.stale)} stale${statuses.unknown ? `, ${count(statuses.unknown)} unknown` : ''}, ${count(tally.failures.length)} failed\n`,
   );
   return statuses.drift > 0 || statuses.unknown > 0 || tally.failures.length > 0 ? EXIT.problem : EXIT.ok;
 }

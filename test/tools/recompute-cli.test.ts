@@ -78,7 +78,7 @@ describe('pnpm recompute', () => {
       [new Date(PAST.getTime() - 3_600_000)],
     );
     const result = await recompute('--user', 'cleo', '--verify');
-    expect(result.stdout).toMatch(/STALE cleo \(computed [^)]+\): 1 raw rows arrived since/);
+    expect(result.stdout).toMatch(/STALE cleo \(computed [^)]+\): 1 raw row arrived since/);
     expect(result.stdout).toContain('0 with drift, 1 stale');
     expect(result.code).toBe(0);
   });
@@ -89,7 +89,7 @@ describe('pnpm recompute', () => {
        WHERE user_id = 'ben' AND aggregate = 'missions/summary' AND period = '30d'`,
     );
     const result = await recompute('--all', '--verify');
-    expect(result.stdout).toMatch(/DRIFT ben \(computed [^)]+\): 1 aggregates differ/);
+    expect(result.stdout).toMatch(/DRIFT ben \(computed [^)]+\): 1 aggregate differs/);
     expect(result.stdout).toMatch(/ben missions\/summary 30d completed: stored 999, recomputed \d+/);
     expect(result.stdout).toContain('1 ok, 1 with drift, 1 stale');
     expect(result.stdout).not.toContain('DRIFT ana');
@@ -99,7 +99,7 @@ describe('pnpm recompute', () => {
   it('--user rebuilds one user from the raw rows, after which --verify is clean', async () => {
     const rebuilt = await recompute('--user', 'ben');
     expect(rebuilt.stdout).toMatch(/^ben: \d+ aggregates rebuilt at /m);
-    expect(rebuilt.stdout).toContain('recomputed 1 users');
+    expect(rebuilt.stdout).toContain('recomputed 1 user ');
     expect(rebuilt.code).toBe(0);
     const stored = await readAggregate(system.infra.db.pool, 'ben', 'missions/summary', '30d');
     expect((stored!.data as { completed: number }).completed).not.toBe(999);
