@@ -48,7 +48,7 @@ describe('BatchSender', () => {
     await sender.drain(50);
     const stats = sender.stats();
     expect(stats.sent.events + stats.notSent.events).toBe(5);
-    expect(stats).toMatchObject({ notSent: { events: 5 }, pending: { events: 0, sessions: 0 }, notSentReasons: { 'gave up after 1 attempts: HTTP 503: queue unavailable': 5 } });
+    expect(stats).toMatchObject({ notSent: { events: 5 }, pending: { events: 0, sessions: 0 }, notSentReasons: { 'still failing at the deadline: HTTP 503: queue unavailable': 5 } });
   });
 
   it('treats a delivery that throws as a passing failure', async () => {

@@ -93,11 +93,11 @@ export class BatchSender {
     this.givingUp = true;
     for (const [batch, timer] of this.waiting) {
       clearTimeout(timer);
-      this.abandon(batch, `gave up after ${batch.attempts} attempts: ${batch.lastReason ?? 'unknown'}`);
+      this.abandon(batch, `still failing at the deadline: ${batch.lastReason ?? 'unknown'}`);
     }
     this.waiting.clear();
     for (const batch of this.ready.splice(0)) {
-      this.abandon(batch, batch.lastReason ? `gave up after ${batch.attempts} attempts: ${batch.lastReason}` : 'not sent before the deadline');
+      this.abandon(batch, batch.lastReason ? `still failing at the deadline: ${batch.lastReason}` : 'not sent before the deadline');
     }
     while (this.inFlight > 0) await this.nextSettle(Number.POSITIVE_INFINITY);
   }
@@ -141,7 +141,7 @@ export class BatchSender {
       this.failures[outcome.reason] = (this.failures[outcome.reason] ?? 0) + 1;
       batch.lastReason = outcome.reason;
       if (!outcome.retryable) this.abandon(batch, outcome.reason);
-      else if (this.givingUp) this.abandon(batch, `gave up after ${batch.attempts} attempts: ${outcome.reason}`);
+      else if (this.givingUp) this.abandon(batch, `still failing at the deadline: ${outcome.reason}`);
       else {
         this.retries += 1;
         const delay = outcome.retryAfterMs ?? this.backoffMs(batch.attempts);

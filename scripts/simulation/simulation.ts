@@ -68,18 +68,17 @@ function lag(ms: number): string {
 export function progressLine(state: ProgressState): string {
   const { stats } = state;
   const backlog = stats.pending.events + stats.pending.sessions;
-  const parts = [
-    `[${Math.round(state.elapsedMs / 1000)}s${state.phase === 'draining' ? ' draining' : ''}]`,
-    `sent ${count(stats.sent.events)} events + ${count(stats.sent.sessions)} sessions,`,
-    `${decimal(state.rate)}/s (target ${count(state.targetRate)}/s),`,
-    `backlog ${count(backlog)}${stats.retries > 0 ? ` (${count(stats.retries)} retries)` : ''}`,
-  ];
   const notSent = stats.notSent.events + stats.notSent.sessions;
-  if (notSent > 0) parts.push(`, not sent ${count(notSent)}`);
+  const figures = [
+    `sent ${count(stats.sent.events)} events + ${count(stats.sent.sessions)} sessions`,
+    `${decimal(state.rate)}/s (target ${count(state.targetRate)}/s)`,
+    `backlog ${count(backlog)}${stats.retries > 0 ? ` (${count(stats.retries)} retries)` : ''}`,
+    ...(notSent > 0 ? [`not sent ${count(notSent)}`] : []),
+  ];
   const queues = state.queues
     ? state.queues.map((q) => `${q.name} ${count(q.depth)} lag ${lag(q.lagMs)}`).join(', ')
     : 'queues unavailable';
-  return `${parts.join(' ')} | ${queues}`;
+  return `[${Math.round(state.elapsedMs / 1000)}s${state.phase === 'draining' ? ' draining' : ''}] ${figures.join(', ')} | ${queues}`;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -114,6 +113,7 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
     }
   };
   const progressTimer = setInterval(() => void report(), 1_000);
+  progressTimer.unref();
 
   let tokens = 0;
   let refilledAt = started;
@@ -141,7 +141,8 @@ export async function runSimulation(options: SimulationOptions, deps: Simulation
   await deps.sender.drain(options.drainTimeoutMs);
   clearInterval(progressTimer);
   while (reporting) await sleep(10);
-  await report();
+  // A last line with the final figures, unless one was printed a moment ago.
+  if (now() - lastSent.at > 500) await report();
 
   const stats = deps.sender.stats();
   const elapsedMs = now() - started;
