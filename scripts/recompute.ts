@@ -13,9 +13,9 @@ import { runCli } from './cli/run-cli';
 async function main(args: string[]): Promise<number> {
   const options = parseRecomputeFlags(args);
   const loaded = loadConfig();
-  // A user's recompute runs its history queries concurrently (up to 8); more connections
-  // than the users in flight can use would only take them from the services.
-  const config = { ...loaded, database: { ...loaded.database, connectionLimit: Math.min(loaded.database.connectionLimit, options.concurrency * 8) } };
+  // A user's history queries run concurrently, but two connections per user in flight keep
+  // the work moving; more would only take connections from the services.
+  const config = { ...loaded, database: { ...loaded.database, connectionLimit: Math.min(loaded.database.connectionLimit, options.concurrency * 2 + 1) } };
   const out = process.stdout;
   const err = process.stderr;
   if (options.verify) {

@@ -18,6 +18,8 @@ export function toolEnv(system: TestSystem, extra: Record<string, string> = {}):
     ...(redis.mode === 'standalone' ? { REDIS_URL: redis.url } : {}),
     QUEUE_PREFIX: system.config.queuePrefix,
     CACHE_PREFIX: system.config.cachePrefix,
+    // PostgreSQL is shared with other test runs: a tool takes few connections.
+    DATABASE_CONNECTION_LIMIT: '4',
     ...extra,
   };
 }
