@@ -153,7 +153,7 @@ async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<
   return tally.failures.length > 0 || unknown > 0 ? EXIT.problem : EXIT.ok;
 }
 
-function describe(value: unknown): string {
+function shown(value: unknown): string {
   const text = value === undefined ? '(missing)' : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -168,7 +168,7 @@ function printVerification(deps: RecomputeDeps, result: UserVerification): void 
   deps.out.write(`DRIFT ${result.userId} (${when}): ${plural(result.drifts.length, 'aggregate')} differ${result.drifts.length === 1 ? 's' : ''}\n`);
   for (const drift of result.drifts) {
     for (const d of drift.differences) {
-      deps.out.write(`  ${result.userId} ${drift.aggregate} ${drift.period} ${d.path}: stored ${describe(d.stored)}, recomputed ${describe(d.fresh)}\n`);
+      deps.out.write(`  ${result.userId} ${drift.aggregate} ${drift.period} ${d.path}: stored ${shown(d.stored)}, recomputed ${shown(d.fresh)}\n`);
     }
   }
 }
@@ -190,7 +190,7 @@ async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<n
   printFailures(deps, tally);
   const elapsed = Date.now() - started;
   deps.out.write(
-    `verified ${plural(tally.done - tally.failures.length, 'user')} in ${seconds(elapsed)}: ${count(statuses.ok)} ok, ${count(statuses.drift)} with drift, ${count(statuses.stale)} stale${statuses.unknown ? `, ${count(statuses.unknown)} unknown` : ''}, ${count(tally.failures.length)} failed\n`,
+    `verified ${plural(tally.done - tally.failures.length - statuses.unknown, 'user')} in ${seconds(elapsed)}: ${count(statuses.ok)} ok, ${count(statuses.drift)} with drift, ${count(statuses.stale)} stale${statuses.unknown ? `, ${count(statuses.unknown)} unknown` : ''}, ${count(tally.failures.length)} failed\n`,
   );
   return statuses.drift > 0 || statuses.unknown > 0 || tally.failures.length > 0 ? EXIT.problem : EXIT.ok;
 }
