@@ -100,6 +100,8 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     QUEUE_PREFIX: 'bench',
     CACHE_PREFIX: 'bench',
     RATE_LIMIT_PER_MINUTE: '10000000',
+    // The PostgreSQL server is shared (max_connections 100 here): each pool of the bench stays small.
+    DATABASE_CONNECTION_LIMIT: '20',
     // No cron job may fire in the middle of a measurement.
     CRON_NIGHTLY_RECOMPUTE: '0 0 1 1 *',
     CRON_RETENTION: '0 0 1 1 *',

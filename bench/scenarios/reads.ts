@@ -87,7 +87,7 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   const body = await requestJson<unknown>(`${main.baseUrl}${l1Path}`, { key: BENCH_KEYS.read });
   const bare = await startBareExpress(body);
   cleanup.add('bare Express server', () => new Promise((resolve) => bare.server.close(() => resolve(undefined))).then(() => bare.server.closeAllConnections()));
-  const cold = await system.bootExtraApi({ CACHE_L1_MAX_ENTRIES: '1', CACHE_PREFIX: 'benchcold' });
+  const cold = await system.bootExtraApi({ CACHE_L1_MAX_ENTRIES: '1', CACHE_PREFIX: 'benchcold', DATABASE_CONNECTION_LIMIT: '10' });
   const coldCache = cold.api.infra.cache;
 
   let dbOffset = 0;
@@ -129,6 +129,9 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
     }
   }
   if (dbOffset >= distinctUsers) progress(`warning: the summary-table runs wrapped around ${distinctUsers} users; some reads were L2 hits (see tierShare)`);
+
+  // Its connections go back to the shared PostgreSQL now, not at the end of the run.
+  await cold.api.shutdown.close('reads done');
 
   const bareRuns = results.get('bare')!.map((r) => r.load);
   const figures = (name: Target['name']) => {
