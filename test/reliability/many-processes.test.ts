@@ -36,7 +36,7 @@ const tick = (jobId: string) => ticks.get(jobId) ?? ticks.set(jobId, { added: 0,
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
   // Listening before any worker starts, so no tick goes unseen.
   maintenanceEventsConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await maintenanceEvents.waitUntilReady();
   const env = {
     DATABASE_URL: database.url,
-    DATABASE_CONNECTION_LIMIT: '6',
+    DATABASE_CONNECTION_LIMIT: '4',
     REDIS_URL,
     QUEUE_PREFIX,
     CACHE_PREFIX,

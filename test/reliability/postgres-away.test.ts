@@ -29,13 +29,13 @@ const answers: HttpAnswer[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const direct = new URL(database.url);
   proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
   probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
   const env = {
     DATABASE_URL: proxy.urlFor(database.url),
-    DATABASE_CONNECTION_LIMIT: '8',
+    DATABASE_CONNECTION_LIMIT: '4',
     REDIS_URL,
     QUEUE_PREFIX,
     CACHE_PREFIX,

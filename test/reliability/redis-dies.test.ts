@@ -50,13 +50,13 @@ let worker: ManagedProcess;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   aofDir = mkdtempSync(join(tmpdir(), 'sa-redis-aof-'));
   redis = await startRedisServer(['--appendonly', process.env.SA_TEST_REDIS_NO_AOF ? 'no' : 'yes', '--appendfsync', 'always', '--dir', aofDir]);
   probe = new QueueProbe(redis.url, QUEUE_PREFIX);
   const env = {
     DATABASE_URL: database.url,
-    DATABASE_CONNECTION_LIMIT: '8',
+    DATABASE_CONNECTION_LIMIT: '4',
     REDIS_URL: redis.url,
     QUEUE_PREFIX,
     CACHE_PREFIX,
@@ -155,6 +155,7 @@ it('warns loudly at start when Redis may evict queued jobs (maxmemory-policy oth
   try {
     const starting = await startWorkerProcess('worker-on-evicting-redis', {
       DATABASE_URL: database.url,
+      DATABASE_CONNECTION_LIMIT: '2',
       REDIS_URL: evicting.url,
       QUEUE_PREFIX,
       CACHE_PREFIX,
@@ -209,7 +210,7 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
   const dir = mkdtempSync(join(tmpdir(), 'sa-redis-aof-'));
   const crashing = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
   const silent = createLogger({ level: 'silent' });
-  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: crashing.url, QUEUE_PREFIX: `${QUEUE_PREFIX}w`, CACHE_PREFIX: `${CACHE_PREFIX}w`, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: database.url, DATABASE_CONNECTION_LIMIT: '3', REDIS_URL: crashing.url, QUEUE_PREFIX: `${QUEUE_PREFIX}w`, CACHE_PREFIX: `${CACHE_PREFIX}w`, LOG_LEVEL: 'silent' });
   const userId = 'write-through-crash';
   const key = cacheKey(config.cachePrefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
   const [first, ...rest] = simulatedTraffic([userId], { days: 10, seed: 29 }).events;

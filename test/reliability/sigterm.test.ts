@@ -26,13 +26,13 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
   producer = createRedisConnection({ mode: 'standalone', url: REDIS_URL }, 'producer');
   producer.on('error', () => undefined);
   await waitForRedis(producer);
   publisher = new EventPublisher({ connection: producer, prefix: QUEUE_PREFIX });
-  env = { DATABASE_URL: database.url, DATABASE_CONNECTION_LIMIT: '8', REDIS_URL, QUEUE_PREFIX, CACHE_PREFIX, RECOMPUTE_DEBOUNCE_MS: '20', WORKER_CONCURRENCY: '10' };
+  env = { DATABASE_URL: database.url, DATABASE_CONNECTION_LIMIT: '4', REDIS_URL, QUEUE_PREFIX, CACHE_PREFIX, RECOMPUTE_DEBOUNCE_MS: '20', WORKER_CONCURRENCY: '10' };
 }, 30_000);
 
 afterAll(async () => {
@@ -53,12 +53,16 @@ it('finishes the jobs in flight and flushes their batch on SIGTERM, exits 0, and
   const ledger = new AcceptedLedger();
   const events = probe.queue(QUEUE_NAMES.behavioralEvent);
 
-  const first = await startWorkerProcess('worker-1', env);
+  // A backlog first, so the worker is surely busy when the signal comes.
   for (const batch of chunks(traffic.events.slice(0, cut), 250)) {
     await publisher.publishEvents(batch);
     ledger.acceptEvents(batch);
   }
+  const first = await startWorkerProcess('worker-1', env);
   await waitFor('the worker to store 300 rows', async () => (await rowCount()) >= 300, 30_000, 5);
+  // And again while it shuts down, as an impatient operator would: that must not cut the shutdown short.
+  first.signal('SIGTERM');
+  await first.waitForLine(/"msg":"shutting down"/);
   const status = await first.stop('SIGTERM', 20_000);
 
   expect({ status, stopped: /"msg":"workers stopped"/.test(first.output()) }).toEqual({ status: { code: 0, signal: null }, stopped: true });

@@ -28,7 +28,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
   producer = createRedisConnection({ mode: 'standalone', url: REDIS_URL }, 'producer');
   producer.on('error', () => undefined);
@@ -36,7 +36,7 @@ beforeAll(async () => {
   publisher = new EventPublisher({ connection: producer, prefix: QUEUE_PREFIX });
   env = {
     DATABASE_URL: database.url,
-    DATABASE_CONNECTION_LIMIT: '8',
+    DATABASE_CONNECTION_LIMIT: '4',
     REDIS_URL,
     QUEUE_PREFIX,
     CACHE_PREFIX,
@@ -68,11 +68,12 @@ it('re-runs the jobs of a worker killed mid-stream on another worker: every even
   const ledger = new AcceptedLedger();
   const events = probe.queue(QUEUE_NAMES.behavioralEvent);
 
-  const first: ManagedProcess = await startWorkerProcess('worker-1', env);
+  // A backlog first, so the worker is surely mid-stream when it dies.
   for (const batch of chunks(firstWave, 250)) {
     await publisher.publishEvents(batch);
     ledger.acceptEvents(batch);
   }
+  const first: ManagedProcess = await startWorkerProcess('worker-1', env);
 
   // Mid-stream: part of the rows are stored, the rest is still queued.
   await waitFor('the first worker to store 300 rows', async () => (await rowCount()) >= 300, 30_000, 5);

@@ -11,12 +11,14 @@ import { startWorkerRuntime } from './worker-runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'study-analytics-worker' });
-  const infra = await createInfrastructure(config, logger, { applicationName: 'study-analytics-worker' });
-  const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: true });
+  // Signals are handled from the first moment: workers take jobs as soon as they exist, so a
+  // SIGTERM just after (or during) start must still shut down in order, not kill the process.
   const shutdown = new ShutdownCoordinator(logger);
-  shutdown.add(1, { name: 'workers', run: () => runtime.close() });
-  shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
   shutdown.installSignalHandlers();
+  const infra = await createInfrastructure(config, logger, { applicationName: 'study-analytics-worker' });
+  shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
+  const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: true });
+  shutdown.add(1, { name: 'workers', run: () => runtime.close() });
 }
 
 main().catch((error: Error) => {

@@ -44,8 +44,10 @@ export class ShutdownCoordinator {
         exit(0);
       });
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // `on`, not `once`: with no listener left, a second signal would kill the process
+    // mid-shutdown (Node's default action) instead of being ignored.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
 
   private async runAll(reason: string): Promise<void> {
