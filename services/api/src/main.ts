@@ -22,16 +22,23 @@ export interface ApiProcess {
 }
 
 /** Boots the API; the all-in-one process (scripts/start.ts) adds the workers to it. */
-export async function bootApi(options: { name: string } = { name: 'study-analytics-api' }): Promise<ApiProcess> {
+export async function bootApi(options: { name: string; handleSignals?: boolean } = { name: 'study-analytics-api' }): Promise<ApiProcess> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: options.name });
+  // Steps are added as their resources come up, and signals are handled from the first
+  // moment, so a SIGTERM during start closes what exists instead of killing the process.
+  const shutdown = new ShutdownCoordinator(logger);
+  if (options.handleSignals) shutdown.installSignalHandlers();
   const migrations = await applyMigrations({ databaseUrl: config.database.url, logger });
   logger.info({ applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, 'migrations up to date');
   const infra = await createInfrastructure(config, logger, { applicationName: options.name });
+  shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix }));
   const blockingConnection = createRedisConnection(config.redis, 'worker', 'study-analytics:queue-events');
   blockingConnection.on('error', () => undefined);
+  shutdown.add(2, { name: 'queue events connection', run: () => closeRedis(blockingConnection) });
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
+  shutdown.add(1, { name: 'publisher', run: () => publisher.close() });
   const server = await startApiServer({
     config,
     logger,
@@ -43,11 +50,7 @@ export async function bootApi(options: { name: string } = { name: 'study-analyti
     redis: infra.redis,
     registry: infra.registry,
   });
-  const shutdown = new ShutdownCoordinator(logger);
   shutdown.add(0, { name: 'http', run: () => server.close() });
-  shutdown.add(1, { name: 'publisher', run: () => publisher.close() });
-  shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
-  shutdown.add(2, { name: 'queue events connection', run: () => closeRedis(blockingConnection) });
   return { config, logger, infra, server, shutdown };
 }
 
@@ -58,7 +61,5 @@ export function exitWithOneLine(error: Error): never {
 }
 
 if (require.main === module) {
-  bootApi()
-    .then((api) => api.shutdown.installSignalHandlers())
-    .catch(exitWithOneLine);
+  bootApi({ name: 'study-analytics-api', handleSignals: true }).catch(exitWithOneLine);
 }
