@@ -23,11 +23,19 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(options: { env?: Record<string, string>; now?: () => Date; workers?: boolean } = {}): Promise<TestSystem> {
+export interface TestSystemOptions {
+  env?: Record<string, string>;
+  now?: () => Date;
+  workers?: boolean;
+  /** The URL the system connects with, given its database's own (e.g. through a proxy the test cuts). */
+  databaseUrlFor?: (directUrl: string) => Promise<string>;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
   const id = randomBytes(4).toString('hex');
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrlFor ? await options.databaseUrlFor(database.url) : database.url,
     DATABASE_CONNECTION_LIMIT: '20',
     QUEUE_PREFIX: `tq${id}`,
     CACHE_PREFIX: `tc${id}`,

@@ -5,6 +5,7 @@ export function createPipelineMetrics(registry: Registry) {
   const registers = [registry];
   return {
     jobs: new Counter({ name: 'pipeline_jobs_total', help: 'Jobs processed by queue and result', labelNames: ['queue', 'result'] as const, registers }),
+    deferred: new Counter({ name: 'pipeline_jobs_deferred_total', help: 'Jobs put back as delayed while PostgreSQL was unavailable (no attempt spent)', labelNames: ['queue'] as const, registers }),
     rejected: new Counter({ name: 'ingest_rejected_total', help: 'Malformed payloads failed as unrecoverable', labelNames: ['queue'] as const, registers }),
     rowsInserted: new Counter({ name: 'ingest_rows_inserted_total', help: 'Raw rows inserted (duplicates excluded)', labelNames: ['table'] as const, registers }),
     batchSize: new Histogram({ name: 'ingest_batch_size', help: 'Rows per multi-row insert', labelNames: ['table'] as const, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers }),

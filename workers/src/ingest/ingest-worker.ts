@@ -5,12 +5,14 @@ import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { waitingOutDatabaseOutages } from '../wait-out-outage';
 import { RowBatcher } from './row-batcher';
 
 /**
  * One ingest worker (behavioral-event or session-completed): validate → batch insert →
  * mark the user dirty. Malformed payloads fail at once as unrecoverable (kept in the failed
- * set with the reason); anything else (PostgreSQL down) is retried with backoff.
+ * set with the reason); PostgreSQL being down is waited out (the job goes back to delayed,
+ * no attempt spent); anything else is retried with backoff.
  */
 export interface IngestRow {
   userId: string;
@@ -54,7 +56,7 @@ export class IngestWorker<T extends { userId: string }> {
 
   constructor(private readonly options: IngestWorkerOptions<T>) {
     this.batcher = new RowBatcher((items) => this.writeBatch(items), { maxBatch: 500, maxWaitMs: 2 });
-    this.worker = new Worker(options.queueName, (job) => this.process(job), {
+    this.worker = new Worker(options.queueName, (job, token) => this.process(job, token), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -87,7 +89,7 @@ export class IngestWorker<T extends { userId: string }> {
     return this.closing;
   }
 
-  private async process(job: Job): Promise<void> {
+  private async process(job: Job, token?: string): Promise<void> {
     const { _trace, ...payload } = (job.data ?? {}) as { _trace?: JobTrace } & Record<string, unknown>;
     const parsed = this.options.schema.safeParse(payload);
     if (!parsed.success) {
@@ -95,7 +97,8 @@ export class IngestWorker<T extends { userId: string }> {
       throw new UnrecoverableError(`invalid payload: ${describeIssues(parsed.error)}`);
     }
     const publishedAt = typeof _trace?.publishedAt === 'string' ? _trace.publishedAt : new Date(job.timestamp).toISOString();
-    await this.batcher.add({ row: parsed.data, trace: { userId: parsed.data.userId, publishedAt, requestId: _trace?.requestId } });
+    const item = { row: parsed.data, trace: { userId: parsed.data.userId, publishedAt, requestId: _trace?.requestId } };
+    await waitingOutDatabaseOutages(job, token, () => this.options.metrics.deferred.inc({ queue: this.options.queueName }), () => this.batcher.add(item));
   }
 
   private async writeBatch(items: Item<T>[]): Promise<void> {

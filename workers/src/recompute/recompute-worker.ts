@@ -8,6 +8,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { isId } from '@shared/contracts/ids';
+import { waitingOutDatabaseOutages } from '../wait-out-outage';
 
 /** Recomputes one user per job and records how long the user's events took to become visible. */
 export function createRecomputeWorker(deps: {
@@ -25,12 +26,14 @@ export function createRecomputeWorker(deps: {
 }): Worker {
   const worker = new Worker(
     QUEUE_NAMES.recompute,
-    async (job: Job<RecomputeJobData>) => {
+    async (job: Job<RecomputeJobData>, token?: string) => {
       const { userId, publishedAt, requestId } = job.data ?? ({} as RecomputeJobData);
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
       const fallbacksBefore = deps.cache?.getStats().stats.fallbackCount ?? 0;
-      const { stored } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userId);
+      const { stored } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
+        recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userId),
+      );
       stopTimer();
       // Stored in PostgreSQL, but if Redis failed meanwhile the write-through may not have
       // replaced the user's previous L2 entries, which every API would then serve until their

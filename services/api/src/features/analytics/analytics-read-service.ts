@@ -3,6 +3,7 @@ import { emptyHistory } from '@shared/aggregates/user-history';
 import type { HybridCache } from '@shared/cache/hybrid-cache';
 import { cacheKey } from '@shared/cache/keys';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
+import { isDatabaseUnavailable } from '@shared/db/database-errors';
 import type { Database } from '@shared/db/prisma-client';
 import { DependencyUnavailableError } from '@shared/errors/errors';
 import { recomputeUser } from '@shared/recompute/recompute-user';
@@ -14,16 +15,6 @@ export interface AnalyticsResult {
   data: unknown;
   computedAt: string;
   tier: ServedTier;
-}
-
-/** Errors that mean "PostgreSQL is not there", as opposed to a bug. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  const connectionCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003', '08004'];
-  return (
-    (typeof e?.code === 'string' && connectionCodes.includes(e.code)) ||
-    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(e?.message ?? '')
-  );
 }
 
 /**
