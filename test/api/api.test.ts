@@ -197,7 +197,7 @@ describe('ingest routes', () => {
 describe('ingest rate limit', () => {
   it('429 in the error shape once a key has used its budget, counted across instances through Redis', async () => {
     // Two app instances with a budget of 2 per minute, sharing Redis (their own key prefix, so other tests do not count).
-    const limited = { ...system.config, rateLimitPerMinute: 2, cachePrefix: `${system.config.cachePrefix}rl` };
+    const limited = { ...system.config, rateLimitPerMinute: 2, cachePrefix: `${system.config.cachePrefix}:rl` };
     const [a, b] = [0, 1].map(() => appFor({ ...system, config: limited, infra: { ...system.infra, registry: new Registry() } }));
     try {
       const post = (instance: Express, key: 'ingest' | 'admin') => request(instance).post('/api/events').set(bearer(key)).send({ events: [selfReport('limited', 2)] });

@@ -5,7 +5,8 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { crashLines, startWorkerProcess, stopAllProcesses } from '../support/processes';
-import { AcceptedLedger, chunks, deleteKeysWithPrefix, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+import { AcceptedLedger, chunks, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+import { deleteKeysWithPrefix } from '../helpers/redis-keys';
 
 /**
  * SIGTERM while a worker is busy (a deploy, a scale-down): it stops taking jobs, finishes

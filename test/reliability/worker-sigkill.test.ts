@@ -6,7 +6,8 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { crashLines, startWorkerProcess, stopAllProcesses, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, chunks, deleteKeysWithPrefix, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+import { AcceptedLedger, chunks, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+import { deleteKeysWithPrefix } from '../helpers/redis-keys';
 
 /**
  * A worker process dies by SIGKILL in the middle of a stream: no close(), no flush, its

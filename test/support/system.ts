@@ -7,6 +7,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { deleteKeysWithPrefix } from '../helpers/redis-keys';
 
 /**
  * A whole pipeline for an integration test: its own database, queue prefix and cache
@@ -88,6 +89,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         await q.close();
       }
       await infra.close();
+      // Whatever the system left on the shared Redis under its own prefixes: queue metadata
+      // of queues the test never touched, cache entries, tag sets, generations, rate limits.
+      if (config.redis.mode === 'standalone') {
+        for (const prefix of [config.queuePrefix, config.cachePrefix]) await deleteKeysWithPrefix(config.redis.url, prefix).catch(() => undefined);
+      }
       await database.drop();
     },
   };
