@@ -1,52 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { EventPublisher } from '@shared/queues/event-publisher';
+import type pg from 'pg';
+import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { crashLines, startWorkerProcess, stopAllProcesses } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { crashLines, startWorkerProcess } from '../support/processes';
+import { AcceptedLedger, chunks, expectExactTotals, simulatedTraffic, type QueueProbe, waitFor } from './pipeline-probe';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
 
 /**
  * SIGTERM while a worker is busy (a deploy, a scale-down): it stops taking jobs, finishes
  * the ones in flight, writes their batch, and exits 0, leaving no job behind as active. A
  * new worker continues from the queue; in the end every event is counted exactly once.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const id = randomBytes(4).toString('hex');
-const QUEUE_PREFIX = `rt${id}`;
-const CACHE_PREFIX = `rtc${id}`;
-
-let database: TestDatabase;
+let fixture: WorkerProcessFixture;
 let pool: pg.Pool;
 let probe: QueueProbe;
-let producer: RedisClient;
 let publisher: EventPublisher;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
-  producer = createRedisConnection({ mode: 'standalone', url: REDIS_URL }, 'producer');
-  producer.on('error', () => undefined);
-  await waitForRedis(producer);
-  publisher = new EventPublisher({ connection: producer, prefix: QUEUE_PREFIX });
-  env = { DATABASE_URL: database.url, DATABASE_CONNECTION_LIMIT: '4', REDIS_URL, QUEUE_PREFIX, CACHE_PREFIX, RECOMPUTE_DEBOUNCE_MS: '20', WORKER_CONCURRENCY: '10' };
+  fixture = await startWorkerProcessFixture('rt', { WORKER_CONCURRENCY: '10' });
+  ({ pool, probe, publisher, env } = fixture);
 }, 30_000);
 
-afterAll(async () => {
-  await stopAllProcesses();
-  await publisher?.close();
-  if (producer) await closeRedis(producer);
-  await probe?.close();
-  await deleteKeysWithPrefix(REDIS_URL, CACHE_PREFIX).catch(() => undefined);
-  await pool?.end();
-  await database?.drop();
-});
+afterAll(() => fixture?.close());
 
-const rowCount = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM behavioral_events')).rows[0]!.n;
+const rowCount = () => fixture.rowCount();
 
 it('finishes the jobs in flight and flushes their batch on SIGTERM, exits 0, and a restart continues with nothing lost', async () => {
   const traffic = simulatedTraffic(['term-a', 'term-b', 'term-c', 'term-d'], { days: 40, seed: 23 });

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Job } from 'bullmq';
-import { EventPublisher } from '@shared/queues/event-publisher';
+import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { crashLines, startWorkerProcess, stopAllProcesses, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { crashLines, startWorkerProcess, type ManagedProcess } from '../support/processes';
+import { AcceptedLedger, chunks, expectExactTotals, simulatedTraffic, type QueueProbe, waitFor } from './pipeline-probe';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
 
 /**
  * A worker process dies by SIGKILL in the middle of a stream: no close(), no flush, its
@@ -15,52 +12,26 @@ import { deleteKeysWithPrefix } from '../helpers/redis-keys';
  * (stalled-job recovery) and runs them again; the store's idempotent inserts make the
  * second run harmless. The aggregates must equal a from-scratch computation.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const id = randomBytes(4).toString('hex');
-const QUEUE_PREFIX = `rk${id}`;
-const CACHE_PREFIX = `rkc${id}`;
-
-let database: TestDatabase;
+let fixture: WorkerProcessFixture;
 let pool: pg.Pool;
 let probe: QueueProbe;
-let producer: RedisClient;
 let publisher: EventPublisher;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  probe = new QueueProbe(REDIS_URL, QUEUE_PREFIX);
-  producer = createRedisConnection({ mode: 'standalone', url: REDIS_URL }, 'producer');
-  producer.on('error', () => undefined);
-  await waitForRedis(producer);
-  publisher = new EventPublisher({ connection: producer, prefix: QUEUE_PREFIX });
-  env = {
-    DATABASE_URL: database.url,
-    DATABASE_CONNECTION_LIMIT: '4',
-    REDIS_URL,
-    QUEUE_PREFIX,
-    CACHE_PREFIX,
-    RECOMPUTE_DEBOUNCE_MS: '20',
+  fixture = await startWorkerProcessFixture('rk', {
     // Few jobs in flight, so the stream is still running when the worker dies.
     WORKER_CONCURRENCY: '5',
     // A dead worker's jobs come back after 2 s instead of BullMQ's 30 s.
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '500',
-  };
+  });
+  ({ pool, probe, publisher, env } = fixture);
 }, 30_000);
 
-afterAll(async () => {
-  await stopAllProcesses();
-  await publisher?.close();
-  if (producer) await closeRedis(producer);
-  await probe?.close();
-  await deleteKeysWithPrefix(REDIS_URL, CACHE_PREFIX).catch(() => undefined);
-  await pool?.end();
-  await database?.drop();
-});
+afterAll(() => fixture?.close());
 
-const rowCount = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM behavioral_events')).rows[0]!.n;
+const rowCount = () => fixture.rowCount();
 
 it('re-runs the jobs of a worker killed mid-stream on another worker: every event counted exactly once', async () => {
   const traffic = simulatedTraffic(['kill-a', 'kill-b', 'kill-c', 'kill-d'], { days: 40, seed: 11 });
