@@ -1,16 +1,7 @@
-/** Deterministic randomness and a Zipf sampler for skewed workloads (a few hot users, a long tail). */
-export type Random = () => number;
+/** A Zipf sampler for skewed workloads (a few hot users, a long tail), over the simulator's seeded randomness. */
+import { seededRandom, type Random } from '../../scripts/simulation/study-app';
 
-/** xorshift32: small, fast, reproducible for a seed. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom, type Random };
 
 /**
  * Draws ranks 0..n-1 with P(rank k) ∝ 1 / (k + 1)^s, by binary search in the precomputed
