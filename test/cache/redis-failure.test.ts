@@ -28,13 +28,15 @@ describe('HybridCache when Redis dies and comes back', () => {
     expect(await cache.getOrSet(key('warm'), async () => 'x', opts)).toMatchObject({ value: 'warm', tier: 'l1' });
     expect(await cache.getOrSet(key('cold'), async () => 'from-db', opts)).toMatchObject({ value: 'from-db', tier: 'loader' });
     await cache.invalidateUser('other'); // must not throw either
-    await cache.writeThrough('w', [{ key: key('w'), value: 1, queryType: 'behavioralPatterns' }]);
+    // Reported, so a worker can retry rather than leave the previous L2 entries in place.
+    expect(await cache.writeThrough('w', [{ key: key('w'), value: 1, queryType: 'behavioralPatterns' }])).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000); // nothing waited on an offline queue
     expect(cache.getStats().stats.fallbackCount).toBeGreaterThanOrEqual(3);
     expect(cache.getStats().redisHealthy).toBe(false);
 
     await redis.restart();
     await eventually(() => cache.isRedisHealthy(), 10_000);
+    expect(await cache.writeThrough('w', [{ key: key('w'), value: 2, queryType: 'behavioralPatterns' }])).toBe(true);
     // L2 is used again: a value written now is a hit for a second instance.
     await cache.getOrSet(key('after'), async () => 'after', opts);
     const other = await factory.create();

@@ -147,9 +147,10 @@ export class HybridCache {
   /**
    * For workers after a recompute: replaces ALL of the user's L2 entries with `entries` in
    * one atomic step, and drops the user from every process's L1, so the next read anywhere
-   * is a hit with the new data.
+   * is a hit with the new data. Resolves false when Redis could not take it (L2 may then
+   * still hold the user's previous entries); true otherwise, and always without L2.
    */
-  async writeThrough(userId: string, entries: { key: string; value: unknown; queryType: QueryType }[]): Promise<void> {
+  async writeThrough(userId: string, entries: { key: string; value: unknown; queryType: QueryType }[]): Promise<boolean> {
     this.forgetLocal(userId);
     const prepared = entries.map((entry) => {
       if (this.userOf(entry.key) !== userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${userId}`);
@@ -172,7 +173,9 @@ export class HybridCache {
         this.pendingL2Invalidations.add(userId);
         await this.broadcast(userId);
       }
+      return written;
     }
+    return true;
   }
 
   async invalidateUser(userId: string): Promise<void> {

@@ -17,6 +17,8 @@ export interface RecomputeOutcome {
   computed: ComputedAggregates;
   /** False when a newer computation of the same user was stored first. */
   stored: boolean;
+  /** False when the write-through could not reach Redis (its L2 may still serve older data). */
+  cached: boolean;
 }
 
 /**
@@ -28,8 +30,9 @@ export async function recomputeUser(deps: RecomputeDeps, userId: string): Promis
   const history = await loadUserHistory(deps.db.pool, userId, now);
   const computed = computeUserAggregates(history);
   const stored = await saveAggregates(deps.db.pool, userId, computed);
+  let cached = true;
   if (stored && deps.cache) {
-    await deps.cache.writeThrough(
+    cached = await deps.cache.writeThrough(
       userId,
       computed.entries.map((entry) => ({
         key: cacheKey(deps.cachePrefix, { userId, aggregate: entry.aggregate, period: entry.period }),
@@ -38,5 +41,5 @@ export async function recomputeUser(deps: RecomputeDeps, userId: string): Promis
       })),
     );
   }
-  return { computed, stored };
+  return { computed, stored, cached };
 }

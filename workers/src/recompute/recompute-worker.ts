@@ -30,16 +30,14 @@ export function createRecomputeWorker(deps: {
       const { userId, publishedAt, requestId } = job.data ?? ({} as RecomputeJobData);
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
-      const fallbacksBefore = deps.cache?.getStats().stats.fallbackCount ?? 0;
-      const { stored } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
+      const { stored, cached } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
         recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userId),
       );
       stopTimer();
-      // Stored in PostgreSQL, but if Redis failed meanwhile the write-through may not have
-      // replaced the user's previous L2 entries, which every API would then serve until their
-      // TTL. Failing the job makes BullMQ run it again once Redis is back (a recompute is
-      // idempotent). A fallback of another job of this process may cause a needless retry.
-      if (stored && deps.cache && deps.cache.getStats().stats.fallbackCount > fallbacksBefore) {
+      // Stored in PostgreSQL, but if Redis failed meanwhile the write-through did not replace
+      // the user's previous L2 entries, which every API would then serve until their TTL.
+      // Failing the job makes BullMQ run it again once Redis is back (a recompute is idempotent).
+      if (!cached) {
         throw new Error('aggregates stored, but the cache write-through did not reach Redis; retrying so the cache is not left stale');
       }
       const lagSeconds = publishedAt ? (Date.now() - Date.parse(publishedAt)) / 1000 : null;
