@@ -63,9 +63,13 @@ export async function createInfrastructure(
   };
   try {
     await Promise.all([
-      waitForRedis(redis, timeoutMs).catch((error: Error) => {
-        throw new StartupError(`cannot reach Redis at ${describeTarget(config)}: ${error.message}`);
-      }),
+      // Both fail-fast connections: in cluster mode each discovers the slots on its own, and
+      // a producer that is not ready yet would turn the first ingest requests into 503s.
+      ...[redis, producerRedis].map((client) =>
+        waitForRedis(client, timeoutMs).catch((error: Error) => {
+          throw new StartupError(`cannot reach Redis at ${describeTarget(config)}: ${error.message}`);
+        }),
+      ),
       pingDatabase(db.pool).catch((error: Error) => {
         const url = new URL(config.database.url);
         throw new StartupError(`cannot reach PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}: ${error.message}`);
