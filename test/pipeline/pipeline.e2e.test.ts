@@ -3,7 +3,7 @@ import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { cacheKey } from '@shared/cache/keys';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
-import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
+import { chunks, simulatedTraffic } from '../support/traffic';
 import { expectedAggregates } from '../support/expected-aggregates';
 import { startTestSystem, type TestSystem } from '../support/system';
 
@@ -14,19 +14,13 @@ const published: { events: BehavioralEvent[]; sessions: SessionCompleted[] } = {
 
 beforeAll(async () => {
   system = await startTestSystem({ now: () => NOW });
-  const random = seededRandom(42);
-  for (const userId of USERS) {
-    const activity = userActivity(random, userId, NOW, 100);
-    published.events.push(...activity.events);
-    published.sessions.push(...activity.sessions);
-  }
+  const traffic = simulatedTraffic(USERS, { days: 100, seed: 42, now: NOW });
+  published.events.push(...traffic.events);
+  published.sessions.push(...traffic.sessions);
 }, 60_000);
 
 afterAll(() => system?.stop());
 
-function chunks<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 describe('the event pipeline, end to end', () => {
   it('stores every event once and computes every aggregate exactly, duplicates and redeliveries included', async () => {

@@ -7,7 +7,8 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, getJson, postUntilAccepted, QueueProbe, simulatedTraffic, waitFor } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor } from './pipeline-probe';
+import { chunks, simulatedTraffic } from '../support/traffic';
 import { deleteKeysWithPrefix } from '../helpers/redis-keys';
 
 /**

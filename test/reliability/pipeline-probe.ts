@@ -6,35 +6,13 @@ import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate } from '@shared/store/aggregate-store';
-import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
 import { expectedAggregates } from '../support/expected-aggregates';
+import type { Traffic } from '../support/traffic';
 
 /**
- * What the reliability tests share: realistic traffic, an independent ledger of what the
- * system accepted, a probe on the queues, and the exact-totals check.
+ * What the reliability tests share: an independent ledger of what the system accepted,
+ * a probe on the queues, and the exact-totals check (traffic: test/support/traffic.ts).
  */
-
-export interface Traffic {
-  events: BehavioralEvent[];
-  sessions: SessionCompleted[];
-}
-
-/** Simulated study-app traffic of `users`, interleaved so that every slice of it touches every user. */
-export function simulatedTraffic(users: string[], options: { days: number; seed: number; now?: Date }): Traffic {
-  const random = seededRandom(options.seed);
-  const now = options.now ?? new Date();
-  const perUser = users.map((userId) => userActivity(random, userId, now, options.days));
-  const interleave = <T>(lists: T[][]) => {
-    const out: T[] = [];
-    for (let i = 0; lists.some((list) => i < list.length); i += 1) for (const list of lists) if (i < list.length) out.push(list[i]!);
-    return out;
-  };
-  return { events: interleave(perUser.map((a) => a.events)), sessions: interleave(perUser.map((a) => a.sessions)) };
-}
-
-export function chunks<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 /** What the system said it accepted (a 202, a resolved publish), by id: the oracle of every total. */
 export class AcceptedLedger {

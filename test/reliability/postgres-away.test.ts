@@ -3,7 +3,8 @@ import pg from 'pg';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, getJson, postUntilAccepted, QueueProbe, simulatedTraffic, waitFor, type HttpAnswer } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from './pipeline-probe';
+import { chunks, simulatedTraffic } from '../support/traffic';
 import { deleteKeysWithPrefix } from '../helpers/redis-keys';
 import { TcpProxy } from './tcp-proxy';
 

@@ -8,7 +8,7 @@ import { createLogger } from '@shared/logger/logger';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { readAggregate } from '@shared/store/aggregate-store';
-import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
+import { chunks, simulatedTraffic } from '../support/traffic';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { expectedAggregates } from '../support/expected-aggregates';
 import { startRedisCluster, type PrivateRedisCluster } from '../support/redis-cluster';
@@ -39,12 +39,9 @@ beforeAll(async () => {
   });
   apiInfra = await createInfrastructure(system.config, createLogger({ level: 'silent' }));
   api = appFor({ ...system, infra: apiInfra });
-  const random = seededRandom(7);
-  for (const userId of USERS) {
-    const activity = userActivity(random, userId, NOW, 60);
-    published.events.push(...activity.events);
-    published.sessions.push(...activity.sessions);
-  }
+  const traffic = simulatedTraffic(USERS, { days: 60, seed: 7, now: NOW });
+  published.events.push(...traffic.events);
+  published.sessions.push(...traffic.sessions);
 }, 90_000);
 
 afterAll(async () => {
@@ -54,9 +51,6 @@ afterAll(async () => {
   await cluster?.stop();
 }, 30_000);
 
-function chunks<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 /** Keys per cluster node matching a pattern (SCAN on each master). */
 async function keysPerNode(pattern: string): Promise<number[]> {

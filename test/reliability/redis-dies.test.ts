@@ -21,7 +21,8 @@ import { createRecomputeWorker } from '../../workers/src/recompute/recompute-wor
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, getJson, postUntilAccepted, QueueProbe, simulatedTraffic, waitFor, type HttpAnswer } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from './pipeline-probe';
+import { chunks, simulatedTraffic } from '../support/traffic';
 
 /**
  * Redis dies (SIGKILL) while events stream in through an API process to a worker process,

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { crashLines, startWorkerProcess } from '../support/processes';
-import { AcceptedLedger, chunks, expectExactTotals, simulatedTraffic, type QueueProbe, waitFor } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from './pipeline-probe';
+import { chunks, simulatedTraffic } from '../support/traffic';
 import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
 
 /**
