@@ -2,6 +2,8 @@ import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createDatabase } from '@shared/db/prisma-client';
 import { EventPublisher } from '@shared/queues/event-publisher';
+import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { recomputeNow, RecomputeTimeoutError } from '@shared/recompute/recompute-queue';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
 import { createApp } from '../../services/api/src/app';
 import { createLogger } from '@shared/logger/logger';
@@ -26,18 +28,15 @@ const event = () => ({ eventId: `e${Date.now()}`, userId: 'u1', type: 'self_repo
 it('ingest answers 503 with Retry-After when Redis cannot take the batch, then 202 when it is back', async () => {
   const producer = createRedisConnection({ mode: 'standalone', url: redis.url }, 'producer');
   producer.on('error', () => undefined);
-  const blocking = createRedisConnection({ mode: 'standalone', url: redis.url }, 'worker');
-  blocking.on('error', () => undefined);
   await waitForRedis(producer);
   const publisher = new EventPublisher({ connection: producer, prefix: 'fail' });
-  const { app, close } = createApp({
+  const app = createApp({
     config: system.config,
     logger: createLogger({ level: 'silent' }),
     db: system.infra.db,
     cache: system.infra.cache,
     publisher,
     queues: system.runtime.queues,
-    blockingConnection: blocking,
     redis: producer,
     // One app per registry: each test builds its own app over other connections.
     registry: new Registry(),
@@ -54,25 +53,20 @@ it('ingest answers 503 with Retry-After when Redis cannot take the batch, then 2
     await waitForRedis(producer, 10_000);
     expect((await request(app).post('/api/events').send({ events: [event()] })).status).toBe(202);
   } finally {
-    await close();
     await publisher.close();
     await closeRedis(producer);
-    await closeRedis(blocking);
   }
 });
 
 it('reads answer 503 when PostgreSQL is unreachable and the aggregate is not cached, and readiness says which', async () => {
   const deadDb = createDatabase({ database: { url: 'postgresql://postgres@127.0.0.1:1/none', connectionLimit: 2 } });
-  const blocking = createRedisConnection(system.config.redis, 'worker');
-  blocking.on('error', () => undefined);
-  const { app, close } = createApp({
+  const app = createApp({
     config: system.config,
     logger: createLogger({ level: 'silent' }),
     db: deadDb,
     cache: system.infra.cache,
     publisher: system.publisher,
     queues: system.runtime.queues,
-    blockingConnection: blocking,
     redis: system.infra.redis,
     // One app per registry: each test builds its own app over other connections.
     registry: new Registry(),
@@ -86,8 +80,13 @@ it('reads answer 503 when PostgreSQL is unreachable and the aggregate is not cac
     expect(ready.body.checks.postgres.ok).toBe(false);
     expect(ready.body.checks.redis.ok).toBe(true);
   } finally {
-    await close();
     await deadDb.close();
-    await closeRedis(blocking);
   }
+});
+
+it('a priority recompute that no worker finishes ends in RecomputeTimeoutError (the 504 of /predictions/generate), not a hang', async () => {
+  // This system runs no workers: the job waits, and the caller gets its answer at the deadline.
+  const waiting = recomputeNow(system.queue(QUEUE_NAMES.recompute), { userId: 'nobody-works' }, 300);
+  await expect(waiting).rejects.toBeInstanceOf(RecomputeTimeoutError);
+  expect(await system.queue(QUEUE_NAMES.recompute).getJobCountByTypes('prioritized', 'wait')).toBe(1);
 });

@@ -46,39 +46,27 @@ function boardApp(readOnlyEnv: 'true' | undefined) {
 const base = `/admin/queues/api/queues/${QUEUE_NAMES.maintenance}`;
 
 it('read-only: the board says so and its API refuses retry, clean, pause and per-job actions', async () => {
-  const { app, close } = boardApp('true');
-  try {
-    const listed = await request(app).get('/admin/queues/api/queues').set(bearer('admin'));
-    expect(listed.body.queues.map((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toEqual([true, true, true, true]);
-    for (const action of ['retry/failed', 'clean/failed', 'pause', 'broken-1/retry', 'broken-1/clean']) {
-      const res = await request(app).put(`${base}/${action}`).set(bearer('admin'));
-      expect({ action, status: res.status }).toEqual({ action, status: 405 });
-    }
-    expect(await system.queue(QUEUE_NAMES.maintenance).getJobCounts('failed', 'waiting')).toEqual({ failed: 2, waiting: 0 });
-  } finally {
-    await close();
+  const app = boardApp('true');
+  const listed = await request(app).get('/admin/queues/api/queues').set(bearer('admin'));
+  expect(listed.body.queues.map((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toEqual([true, true, true, true]);
+  for (const action of ['retry/failed', 'clean/failed', 'pause', 'broken-1/retry', 'broken-1/clean']) {
+    const res = await request(app).put(`${base}/${action}`).set(bearer('admin'));
+    expect({ action, status: res.status }).toEqual({ action, status: 405 });
   }
+  expect(await system.queue(QUEUE_NAMES.maintenance).getJobCounts('failed', 'waiting')).toEqual({ failed: 2, waiting: 0 });
 });
 
 it('writable (the default): the same retry goes through, so the refusal above is the read-only mode', async () => {
-  const { app, close } = boardApp(undefined);
-  try {
-    const listed = await request(app).get('/admin/queues/api/queues').set(bearer('admin'));
-    expect(listed.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === false)).toBe(true);
-    expect((await request(app).put(`${base}/broken-1/retry`).set(bearer('admin'))).status).toBe(204);
-    expect(await system.queue(QUEUE_NAMES.maintenance).getJobCounts('failed', 'waiting')).toEqual({ failed: 1, waiting: 1 });
-  } finally {
-    await close();
-  }
+  const app = boardApp(undefined);
+  const listed = await request(app).get('/admin/queues/api/queues').set(bearer('admin'));
+  expect(listed.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === false)).toBe(true);
+  expect((await request(app).put(`${base}/broken-1/retry`).set(bearer('admin'))).status).toBe(204);
+  expect(await system.queue(QUEUE_NAMES.maintenance).getJobCounts('failed', 'waiting')).toEqual({ failed: 1, waiting: 1 });
 });
 
 it('serves the queue metrics (jobs per minute) the workers record', async () => {
-  const { app, close } = boardApp('true');
-  try {
-    const res = await request(app).get(`${base}/metrics`).set(bearer('admin'));
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ completed: expect.anything(), failed: expect.objectContaining({ meta: expect.objectContaining({ count: 2 }) }) });
-  } finally {
-    await close();
-  }
+  const app = boardApp('true');
+  const res = await request(app).get(`${base}/metrics`).set(bearer('admin'));
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ completed: expect.anything(), failed: expect.objectContaining({ meta: expect.objectContaining({ count: 2 }) }) });
 });

@@ -17,7 +17,6 @@ import { startTestSystem, type TestSystem } from '../support/system';
  */
 let system: TestSystem;
 let app: Express;
-let closeApp: () => Promise<void>;
 let workers: WorkerRuntime | undefined;
 const logs: Record<string, unknown>[] = [];
 // pino is a dependency of shared/ (not of the root): the same pino the process logger uses, writing to a test stream.
@@ -26,11 +25,10 @@ const pino = createRequire(require.resolve('../../shared/package.json'))('pino')
 beforeAll(async () => {
   // No workers yet: the jobs must still be in the queue when the test reads them back.
   system = await startTestSystem({ workers: false, env: { API_KEYS: API_KEYS_ENV } });
-  ({ app, close: closeApp } = appFor(system));
+  app = appFor(system);
 }, 60_000);
 afterAll(async () => {
   await workers?.close();
-  await closeApp?.();
   await system?.stop();
 });
 

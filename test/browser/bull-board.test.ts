@@ -21,7 +21,6 @@ type Counts = Record<(typeof STATES)[number], number>;
 let system: TestSystem;
 let workers: WorkerRuntime;
 let server: Server;
-let closeApp: () => Promise<void>;
 let browser: Browser;
 let base: string;
 
@@ -32,9 +31,7 @@ const selfReport = (i: number) => ({ eventId: `board-${i}`, userId: `board-user-
 
 beforeAll(async () => {
   system = await startTestSystem({ workers: false, env: { API_KEYS: API_KEYS_ENV } });
-  const built = appFor(system);
-  closeApp = built.close;
-  server = createServer(built.app);
+  server = createServer(appFor(system));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   workers = await startWorkerRuntime(
@@ -60,7 +57,6 @@ afterAll(async () => {
   await browser?.close();
   await workers?.close();
   await new Promise((resolve) => server?.close(resolve));
-  await closeApp?.();
   await system?.stop();
 });
 

@@ -37,13 +37,10 @@ let caseNo = 0;
 let system: TestSystem;
 let server: Server;
 let baseUrl: string;
-let closeApp: () => Promise<void>;
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV, RATE_LIMIT_PER_MINUTE: '10000000' } });
-  const built = appFor(system);
-  closeApp = built.close;
-  server = built.app.listen(0, '127.0.0.1');
+  server = appFor(system).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -52,7 +49,6 @@ afterAll(async () => {
   console.log(`fuzz-ingest: ${tried.http} HTTP inputs and ${tried.jobs} queue jobs tried; ${accepted.events.size} events and ${accepted.sessions.size} sessions accepted`);
   server?.closeAllConnections();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-  await closeApp?.();
   await system?.stop();
 });
 

@@ -29,7 +29,7 @@ let cluster: PrivateRedisCluster;
 let system: TestSystem;
 /** A second API instance: its own L1 and bus subscriber, the same cluster and database. */
 let apiInfra: Infrastructure;
-let api: { app: Express; close(): Promise<void> };
+let api: Express;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
@@ -45,7 +45,6 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await api?.close();
   await apiInfra?.close();
   await system?.stop();
   await cluster?.stop();
@@ -81,7 +80,7 @@ describe('the pipeline on a three-master Redis Cluster', () => {
   it('stores every event once and computes every aggregate exactly (publisher and HTTP, duplicates included)', async () => {
     expect(published.events.length).toBeGreaterThan(1_500);
     const [viaHttp, ...viaPublisher] = chunks(published.events, 300);
-    const res = await request(api.app).post('/api/events').set(bearer('ingest')).send({ events: viaHttp });
+    const res = await request(api).post('/api/events').set(bearer('ingest')).send({ events: viaHttp });
     expect(res.status).toBe(202);
     // The ingest rate limit counts in the cluster too (its Lua scripts reach the key's node).
     expect(res.headers.ratelimit).toMatch(/"100000-in-1min"; r=99999;/);
@@ -120,27 +119,27 @@ describe('the pipeline on a three-master Redis Cluster', () => {
 
   it('serves the aggregates through the API with honest tiers: l2 (written through), then l1', async () => {
     const expected = expectedAggregates('alice', published, NOW).entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!;
-    const first = await request(api.app).get('/api/analytics/behavioral-insights/dashboard?userId=alice').set(bearer('read'));
-    const second = await request(api.app).get('/api/analytics/behavioral-insights/dashboard?userId=alice').set(bearer('read'));
+    const first = await request(api).get('/api/analytics/behavioral-insights/dashboard?userId=alice').set(bearer('read'));
+    const second = await request(api).get('/api/analytics/behavioral-insights/dashboard?userId=alice').set(bearer('read'));
     expect([first.status, first.headers['x-cache'], second.headers['x-cache']]).toEqual([200, 'l2', 'l1']);
     expect(first.body.data).toEqual(JSON.parse(JSON.stringify(expected.data)));
     expect(second.body.data).toEqual(first.body.data);
 
-    const unknown = await request(api.app).get('/api/analytics/missions/summary?userId=nobody').set(bearer('read'));
+    const unknown = await request(api).get('/api/analytics/missions/summary?userId=nobody').set(bearer('read'));
     expect([unknown.status, unknown.headers['x-cache'], unknown.body.data.completed]).toEqual([200, 'compute', 0]);
   });
 
   it('invalidates the other instance’s L1 over pub/sub when a worker recomputes', async () => {
     const path = '/api/analytics/stress-profile?userId=bob';
-    const before = await request(api.app).get(path).set(bearer('read'));
-    expect((await request(api.app).get(path).set(bearer('read'))).headers['x-cache']).toBe('l1');
+    const before = await request(api).get(path).set(bearer('read'));
+    expect((await request(api).get(path).set(bearer('read'))).headers['x-cache']).toBe('l1');
     const report: BehavioralEvent = { eventId: 'cluster-late-report', userId: 'bob', type: 'self_report', occurredAt: new Date(NOW.getTime() - 30_000).toISOString(), properties: { stress: 5 } };
     published.events.push(report);
     await system.publisher.publishEvent(report);
     await system.drained();
 
     // The bus dropped this instance's L1 copy; the worker had written the fresh entry to L2.
-    const after = await request(api.app).get(path).set(bearer('read'));
+    const after = await request(api).get(path).set(bearer('read'));
     expect(after.headers['x-cache']).toBe('l2');
     expect(after.body.data.reports).toBe(before.body.data.reports + 1);
     const expected = expectedAggregates('bob', published, NOW).entries.find((e) => e.aggregate === 'stress-profile')!;
@@ -148,13 +147,13 @@ describe('the pipeline on a three-master Redis Cluster', () => {
   }, 60_000);
 
   it('reports Redis, PostgreSQL and the queues ready', async () => {
-    const res = await request(api.app).get('/health/ready');
+    const res = await request(api).get('/health/ready');
     expect(res.status).toBe(200);
   });
 
   it('never fell back: every L2 read, fill, invalidation and write-through ran on the cluster', async () => {
     // L2 errors (a CROSSSLOT Lua script, say) are swallowed by design and only counted, so count them.
-    const stats = await request(api.app).get('/api/admin/cache/stats').set(bearer('admin'));
+    const stats = await request(api).get('/api/admin/cache/stats').set(bearer('admin'));
     expect([stats.status, stats.body.stats.fallbackCount, stats.body.redisHealthy]).toEqual([200, 0, true]);
     expect(stats.body.stats.redisHits).toBeGreaterThan(0);
     const workerSide = system.infra.cache.getStats();

@@ -7,22 +7,21 @@ import type { SimulationSummary } from '../../scripts/simulation/simulation';
 
 /** `pnpm simulate` as a user runs it, publishing into a test system whose workers store what arrives. */
 let system: TestSystem;
-let api: { server: Server; url: string; close(): Promise<void> };
+let api: { server: Server; url: string };
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV } });
-  const { app, close } = appFor(system);
+  const app = appFor(system);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  api = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
+  api = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }, 60_000);
 
 afterAll(async () => {
   if (api) {
     api.server.closeAllConnections();
     await new Promise((resolve) => api.server.close(resolve));
-    await api.close();
   }
   await system?.stop();
 });

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
-import { QueueEvents, type Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { HybridCache } from '@shared/cache/hybrid-cache';
 import type { Config } from '@shared/config/config';
@@ -33,22 +33,15 @@ export interface AppDeps {
   publisher: EventPublisher;
   /** The four queues (Bull Board, queue depth); the recompute queue also serves /predictions/generate. */
   queues: Queue[];
-  /** A worker-role connection (maxRetriesPerRequest null) for the QueueEvents of the recompute queue. */
-  blockingConnection: RedisClient;
   /** Fail-fast connection: health, rate limiting, Redis metrics. */
   redis: RedisClient;
   registry: Registry;
 }
 
-export interface App {
-  app: Express;
-  close(): Promise<void>;
-}
-
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** The Express application, without listening: the one place routes are wired. */
-export function createApp(deps: AppDeps): App {
+export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const auth = createAuthenticator(config.apiKeys);
   if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
@@ -56,10 +49,8 @@ export function createApp(deps: AppDeps): App {
   const metrics = createApiMetrics(deps.registry, { db: deps.db, poolMax: config.database.connectionLimit, redis: deps.redis, queues: deps.queues });
   const recomputeQueue = deps.queues.find((q) => q.name === QUEUE_NAMES.recompute);
   if (!recomputeQueue) throw new Error('createApp needs the recompute queue');
-  const queueEvents = new QueueEvents(QUEUE_NAMES.recompute, { connection: deps.blockingConnection, prefix: config.queuePrefix });
-  queueEvents.on('error', () => undefined);
   const reads = new AnalyticsReadService({ db: deps.db, cache: deps.cache, cachePrefix: config.cachePrefix, timed: metrics.timed });
-  const predictions = new PredictionsGenerator({ recomputeQueue, queueEvents, reads });
+  const predictions = new PredictionsGenerator({ recomputeQueue, reads });
 
   const app = express();
   app.disable('x-powered-by');
@@ -98,12 +89,5 @@ export function createApp(deps: AppDeps): App {
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler(logger));
 
-  let closing: Promise<void> | undefined;
-  return {
-    app,
-    close() {
-      closing ??= queueEvents.close().catch(() => undefined);
-      return closing;
-    },
-  };
+  return app;
 }

@@ -10,7 +10,6 @@ import { createLogger, type Logger } from '@shared/logger/logger';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, StartupError, type Infrastructure } from '@shared/runtime/infrastructure';
-import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { startApiServer, type ApiServer } from './server';
 
 export interface ApiProcess {
@@ -34,9 +33,6 @@ export async function bootApi(options: { name: string; handleSignals?: boolean }
   const infra = await createInfrastructure(config, logger, { applicationName: options.name });
   shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix }));
-  const blockingConnection = createRedisConnection(config.redis, 'worker', 'study-analytics:queue-events');
-  blockingConnection.on('error', () => undefined);
-  shutdown.add(2, { name: 'queue events connection', run: () => closeRedis(blockingConnection) });
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
   shutdown.add(1, { name: 'publisher', run: () => publisher.close() });
   const server = await startApiServer({
@@ -46,7 +42,6 @@ export async function bootApi(options: { name: string; handleSignals?: boolean }
     cache: infra.cache,
     publisher,
     queues,
-    blockingConnection,
     redis: infra.redis,
     registry: infra.registry,
   });

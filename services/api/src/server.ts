@@ -9,8 +9,7 @@ export interface ApiServer {
 
 /** Listens on config.port (0 = a free port, logged); close() stops accepting, drains, then returns. */
 export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
-  const { app, close: closeApp } = createApp(deps);
-  const server: Server = createServer(app);
+  const server: Server = createServer(createApp(deps));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -22,14 +21,11 @@ export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
   return {
     port,
     close() {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 10_000).unref();
-        });
-        await closeApp();
-      })();
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
       return closing;
     },
   };

@@ -1,4 +1,4 @@
-import type { Queue, QueueEvents } from 'bullmq';
+import type { Queue } from 'bullmq';
 
 export interface RecomputeJobData {
   userId: string;
@@ -25,11 +25,31 @@ export async function enqueueRecompute(queue: Queue, data: RecomputeJobData, deb
   });
 }
 
+export class RecomputeTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the recompute did not finish within ${timeoutMs} ms`);
+    this.name = 'RecomputeTimeoutError';
+    Object.setPrototypeOf(this, RecomputeTimeoutError.prototype);
+  }
+}
+
 /**
  * The priority path of POST /api/analytics/predictions/generate: ahead of the debounce and
- * of queued work; resolves when the worker has finished it, or rejects after `timeoutMs`.
+ * of queued work; resolves when the worker has finished it, rejects with
+ * RecomputeTimeoutError after `timeoutMs`, or with the job's reason if it failed.
+ * It polls the job's state rather than listening on QueueEvents: the call is rare and
+ * bounded, and a QueueEvents would hold a blocking connection in every API process (whose
+ * close can hang while that connection is reconnecting after a Redis restart).
  */
-export async function recomputeNow(queue: Queue, events: QueueEvents, data: RecomputeJobData, timeoutMs = 10_000): Promise<void> {
+export async function recomputeNow(queue: Queue, data: RecomputeJobData, timeoutMs = 10_000, pollMs = 20): Promise<void> {
   const job = await queue.add(RECOMPUTE_JOB_NAME, data, { priority: 1, attempts: 1, removeOnComplete: { age: 600 }, removeOnFail: { age: 3_600 } });
-  await job.waitUntilFinished(events, timeoutMs);
+  const jobId = job.id!;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await queue.getJobState(jobId);
+    if (state === 'completed') return;
+    if (state === 'failed') throw new Error(`recompute failed: ${(await queue.getJob(jobId))?.failedReason ?? 'no reason recorded'}`);
+    if (Date.now() >= deadline) throw new RecomputeTimeoutError(timeoutMs);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }

@@ -1,6 +1,6 @@
-import type { Queue, QueueEvents } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
-import { recomputeNow } from '@shared/recompute/recompute-queue';
+import { recomputeNow, RecomputeTimeoutError } from '@shared/recompute/recompute-queue';
 import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
 
 /**
@@ -8,14 +8,13 @@ import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-ser
  * of the debounce), waited for up to 10 s, then the fresh predictions (served 'compute').
  */
 export class PredictionsGenerator {
-  constructor(private readonly deps: { recomputeQueue: Queue; queueEvents: QueueEvents; reads: AnalyticsReadService; timeoutMs?: number }) {}
+  constructor(private readonly deps: { recomputeQueue: Queue; reads: AnalyticsReadService; timeoutMs?: number }) {}
 
   async generate(userId: string, requestId: string): Promise<AnalyticsResult> {
     try {
-      await recomputeNow(this.deps.recomputeQueue, this.deps.queueEvents, { userId, requestId }, this.deps.timeoutMs ?? 10_000);
+      await recomputeNow(this.deps.recomputeQueue, { userId, requestId }, this.deps.timeoutMs ?? 10_000);
     } catch (error) {
-      const message = (error as Error).message ?? '';
-      if (/timed out|timeout/i.test(message) && !/Redis/i.test(message)) {
+      if (error instanceof RecomputeTimeoutError) {
         throw new AppError(504, 'E_TIMEOUT', 'the recompute did not finish within 10 s; the result will appear shortly');
       }
       throw new DependencyUnavailableError('redis', 'the recompute queue is unavailable; retry later', 5);
