@@ -4,7 +4,7 @@ import { cacheKey } from '@shared/cache/keys';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
 import { chunks, simulatedTraffic } from '../support/traffic';
-import { expectedAggregates } from '../support/expected-aggregates';
+import { expectedAggregates, expectStoredAggregates } from '../support/expected-aggregates';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const NOW = new Date();
@@ -43,19 +43,7 @@ describe('the event pipeline, end to end', () => {
     const counts = await pool.query('SELECT (SELECT count(*)::int FROM behavioral_events) AS events, (SELECT count(*)::int FROM study_sessions) AS sessions');
     expect(counts.rows[0]).toEqual({ events: distinctEvents, sessions: published.sessions.length });
 
-    for (const userId of USERS) {
-      const expected = expectedAggregates(userId, published, NOW);
-      for (const entry of expected.entries) {
-        const stored = await readAggregate(pool, userId, entry.aggregate, entry.period);
-        expect({ userId, aggregate: entry.aggregate, period: entry.period, data: stored?.data }).toEqual({
-          userId,
-          aggregate: entry.aggregate,
-          period: entry.period,
-          data: JSON.parse(JSON.stringify(entry.data)),
-        });
-        expect(stored!.computedAt).toBe(NOW.toISOString());
-      }
-    }
+    for (const userId of USERS) await expectStoredAggregates(pool, userId, published, NOW);
   }, 120_000);
 
   it('has written the fresh aggregates through to the cache', async () => {

@@ -1,12 +1,11 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { STORED_AGGREGATE_KEYS } from '@shared/contracts/analytics-query';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate } from '@shared/store/aggregate-store';
-import { expectedAggregates } from '../support/expected-aggregates';
+import { expectStoredAggregates } from '../support/expected-aggregates';
 import type { Traffic } from '../support/traffic';
 
 /**
@@ -162,19 +161,7 @@ export async function expectExactTotals(pool: pg.Pool, ledger: AcceptedLedger): 
   for (const userId of ledger.users()) {
     const dashboard = await readAggregate(pool, userId, 'behavioral-insights/dashboard', '-');
     expect({ userId, events: (dashboard?.data as { totals?: { events?: number } } | undefined)?.totals?.events }).toEqual({ userId, events: ledger.eventsOf(userId) });
-    const computedAt = new Date(dashboard!.computedAt);
-    const expected = expectedAggregates(userId, published, computedAt);
-    for (const { aggregate, period } of STORED_AGGREGATE_KEYS) {
-      const stored = await readAggregate(pool, userId, aggregate, period);
-      const entry = expected.entries.find((e) => e.aggregate === aggregate && e.period === period)!;
-      expect({ userId, aggregate, period, computedAt: stored?.computedAt, data: stored?.data }).toEqual({
-        userId,
-        aggregate,
-        period,
-        computedAt: computedAt.toISOString(),
-        data: JSON.parse(JSON.stringify(entry.data)),
-      });
-    }
+    await expectStoredAggregates(pool, userId, published, new Date(dashboard!.computedAt));
   }
 }
 

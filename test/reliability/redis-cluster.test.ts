@@ -7,10 +7,9 @@ import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { createLogger } from '@shared/logger/logger';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
-import { readAggregate } from '@shared/store/aggregate-store';
 import { chunks, simulatedTraffic } from '../support/traffic';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
-import { expectedAggregates } from '../support/expected-aggregates';
+import { expectedAggregates, expectStoredAggregates } from '../support/expected-aggregates';
 import { startRedisCluster, type PrivateRedisCluster } from '../support/redis-cluster';
 import { startTestSystem, type TestSystem } from '../support/system';
 
@@ -97,17 +96,7 @@ describe('the pipeline on a three-master Redis Cluster', () => {
     const pool = system.infra.db.pool;
     const counts = await pool.query('SELECT (SELECT count(*)::int FROM behavioral_events) AS events, (SELECT count(*)::int FROM study_sessions) AS sessions');
     expect(counts.rows[0]).toEqual({ events: new Set(published.events.map((e) => e.eventId)).size, sessions: published.sessions.length });
-    for (const userId of USERS) {
-      for (const entry of expectedAggregates(userId, published, NOW).entries) {
-        const stored = await readAggregate(pool, userId, entry.aggregate, entry.period);
-        expect({ userId, aggregate: entry.aggregate, period: entry.period, data: stored?.data }).toEqual({
-          userId,
-          aggregate: entry.aggregate,
-          period: entry.period,
-          data: JSON.parse(JSON.stringify(entry.data)),
-        });
-      }
-    }
+    for (const userId of USERS) await expectStoredAggregates(pool, userId, published, NOW);
   }, 120_000);
 
   it('keeps the queues in one slot and spreads the cache over the masters', async () => {

@@ -2,6 +2,8 @@ import { computeUserAggregates, type ComputedAggregates } from '@shared/aggregat
 import type { EventRow, SessionRow } from '@shared/aggregates/user-history';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
+import type { Database } from '@shared/db/prisma-client';
+import { readAggregate } from '@shared/store/aggregate-store';
 import { historyOf } from '../fixtures/history-builder';
 
 /**
@@ -39,4 +41,26 @@ export function expectedAggregates(userId: string, published: { events: Behavior
   return computeUserAggregates(
     historyOf(events, sessions, { userId, totals: { events: events.length, sessions: sessions.length, lastActivityAt: times.length ? new Date(Math.max(...times)) : null } }, now),
   );
+}
+
+/**
+ * Every stored aggregate of `userId` equals the oracle's, computed from `published` at the
+ * instant the pipeline stored them (`computedAt`, which the check pins too).
+ */
+export async function expectStoredAggregates(
+  pool: Pick<Database['pool'], 'query'>,
+  userId: string,
+  published: { events: BehavioralEvent[]; sessions: SessionCompleted[] },
+  computedAt: Date,
+): Promise<void> {
+  for (const { aggregate, period, data } of expectedAggregates(userId, published, computedAt).entries) {
+    const stored = await readAggregate(pool, userId, aggregate, period);
+    expect({ userId, aggregate, period, computedAt: stored?.computedAt, data: stored?.data }).toEqual({
+      userId,
+      aggregate,
+      period,
+      computedAt: computedAt.toISOString(),
+      data: JSON.parse(JSON.stringify(data)),
+    });
+  }
 }
