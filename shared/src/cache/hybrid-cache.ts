@@ -8,7 +8,8 @@ import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { InvalidKeyError, parsePattern, userOfKey } from './keys';
 import { deepFreeze, L1Cache, type CacheEntry } from './l1-cache';
 import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage } from './l2-cache';
-import { DEFAULT_TTL_MS, withJitter, type QueryType } from './ttl';
+import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
+import type { AggregateWriteThrough, UserEntries } from './write-through';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
 
@@ -67,7 +68,7 @@ interface ReadOptions {
  *
  * Values returned are deep-frozen and shared: callers must copy before mutating.
  */
-export class HybridCache {
+export class HybridCache implements AggregateWriteThrough {
   private readonly l1: L1Cache;
   private readonly l2: L2Cache | null;
   private readonly bus: InvalidationBus | null;
@@ -89,7 +90,7 @@ export class HybridCache {
     this.metrics = createCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
     this.l2 = options.redis ? new L2Cache(options.redis, options.prefix, this.metrics, options.logger) : null;
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
-    this.graceMs = options.graceMs ?? 60_000;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.channel = `${options.prefix}:cache:invalidate`;
     this.bus = options.subscriber
       ? new InvalidationBus(options.subscriber, this.channel, options.instanceId ?? randomUUID(), {
@@ -145,17 +146,32 @@ export class HybridCache {
   }
 
   /**
-   * For workers after a recompute: replaces ALL of the user's L2 entries with `entries` in
-   * one atomic step, and drops the user from every process's L1, so the next read anywhere
-   * is a hit with the new data. Resolves false when Redis could not take it (L2 may then
-   * still hold the user's previous entries); true otherwise, and always without L2.
+   * After a recompute: replaces ALL of the user's L2 entries with `entries` in one atomic
+   * step, and drops the user from every process's L1, so the next read anywhere is a hit
+   * with the new data. Resolves false when Redis could not take it (L2 may then still hold
+   * the user's previous entries); true otherwise, and always without L2.
    */
   async writeThrough(userId: string, entries: { key: string; value: unknown; queryType: QueryType }[]): Promise<boolean> {
+    const written = await this.writeThroughUsers([{ userId, entries: entries.map((e) => ({ key: e.key, json: JSON.stringify(e.value), queryType: e.queryType })) }]);
+    return written.has(userId);
+  }
+
+  /** writeThrough for values already serialized, user by user (the API's own recomputes are one user). */
+  async writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>> {
+    const written = new Set<string>();
+    await Promise.all(
+      users.map(async (user) => {
+        if (await this.writeThroughSerialized(user)) written.add(user.userId);
+      }),
+    );
+    return written;
+  }
+
+  private async writeThroughSerialized({ userId, entries }: UserEntries): Promise<boolean> {
     this.forgetLocal(userId);
     const prepared = entries.map((entry) => {
       if (this.userOf(entry.key) !== userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${userId}`);
-      const json = JSON.stringify(entry.value);
-      return { ...entry, json, ...this.lifetime({ queryType: entry.queryType }) };
+      return { ...entry, ...this.lifetime({ queryType: entry.queryType }) };
     });
     const epoch = this.epochOf(userId);
     for (const entry of prepared) {
@@ -301,10 +317,7 @@ export class HybridCache {
   }
 
   private lifetime(options: { queryType: QueryType; ttlMs?: number; graceMs?: number }) {
-    const ttl = withJitter(options.ttlMs ?? this.ttl[options.queryType]);
-    const grace = options.graceMs ?? this.graceMs;
-    const expiresAt = Date.now() + ttl;
-    return { expiresAt, staleUntil: expiresAt + grace, pxMs: ttl + grace };
+    return entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs);
   }
 
   private async invalidate(userId: string, aggregate?: string): Promise<number> {

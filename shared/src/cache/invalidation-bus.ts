@@ -7,6 +7,19 @@ export interface InvalidationMessage {
   aggregate?: string;
 }
 
+/** On the wire: one user (`userId`) or a recompute batch (`userIds`, one message for all). */
+interface WireMessage {
+  origin: string;
+  userId?: string;
+  userIds?: string[];
+  aggregate?: string;
+}
+
+export function encodeInvalidation(origin: string, userIds: readonly string[], aggregate?: string): string {
+  const users: Pick<WireMessage, 'userId' | 'userIds'> = userIds.length === 1 ? { userId: userIds[0] } : { userIds: [...userIds] };
+  return JSON.stringify({ origin, ...users, ...(aggregate ? { aggregate } : {}) } satisfies WireMessage);
+}
+
 /**
  * Cross-instance L1 invalidation over Redis pub/sub. Ignores its own messages. When the
  * subscriber connection drops, messages may be lost: on reconnect it calls `onResync` so
@@ -17,13 +30,17 @@ export class InvalidationBus {
   private started: Promise<void> | undefined;
   private readonly onMessage = (channel: string, raw: string) => {
     if (channel !== this.channel) return;
-    let message: InvalidationMessage;
+    let message: WireMessage;
     try {
-      message = JSON.parse(raw) as InvalidationMessage;
+      message = JSON.parse(raw) as WireMessage;
     } catch {
       return;
     }
-    if (message.origin !== this.instanceId && typeof message.userId === 'string') this.handlers.invalidate(message);
+    if (message === null || typeof message !== 'object' || message.origin === this.instanceId) return;
+    const userIds = Array.isArray(message.userIds) ? message.userIds : [message.userId];
+    for (const userId of userIds) {
+      if (typeof userId === 'string') this.handlers.invalidate({ origin: message.origin, userId, ...(message.aggregate ? { aggregate: message.aggregate } : {}) });
+    }
   };
   private readonly onClose = () => {
     this.disconnected = true;
@@ -56,7 +73,7 @@ export class InvalidationBus {
   }
 
   encode(userId: string, aggregate?: string): string {
-    return JSON.stringify({ origin: this.instanceId, userId, ...(aggregate ? { aggregate } : {}) } satisfies InvalidationMessage);
+    return encodeInvalidation(this.instanceId, [userId], aggregate);
   }
 
   async close(): Promise<void> {

@@ -141,6 +141,44 @@ export class L2Cache {
     return result !== UNAVAILABLE;
   }
 
+  /**
+   * The write-through of a batch of users: each user's script without its own message,
+   * then ONE bus message naming them all, which Redis runs after the scripts. Standalone:
+   * one pipeline, one round trip. Cluster: each user's keys live in their own slot, so the
+   * scripts go out together and ioredis routes each to its node. Resolves with the users
+   * whose entries Redis took.
+   */
+  async writeThroughMany(users: { userId: string; entries: { key: string; payload: string; pxMs: number }[] }[], announce: (userIds: string[]) => BusMessage | undefined): Promise<Set<string>> {
+    const written = new Set<string>();
+    if (users.length === 0) return written;
+    const argsOf = (user: (typeof users)[number]) => [
+      2 + user.entries.length,
+      userTagKey(this.prefix, user.userId),
+      userGenerationKey(this.prefix, user.userId),
+      ...user.entries.map((e) => e.key),
+      ...user.entries.flatMap((e) => [e.payload, String(e.pxMs)]),
+      '',
+      '',
+    ] as const;
+    // Naming a user whose script failed is harmless: the message only drops L1 copies.
+    const message = announce(users.map((u) => u.userId));
+    const result = await this.attempt('write_through', async () => {
+      if (this.redis.isCluster) {
+        const settled = await Promise.allSettled(users.map((user) => this.redis.eval(WRITE_THROUGH, ...argsOf(user))));
+        settled.forEach((outcome, i) => outcome.status === 'fulfilled' && written.add(users[i]!.userId));
+        if (message) await this.redis.publish(message.channel, message.message);
+      } else {
+        const pipeline = this.redis.pipeline();
+        for (const user of users) pipeline.eval(WRITE_THROUGH, ...argsOf(user));
+        if (message) pipeline.publish(message.channel, message.message);
+        const replies = (await pipeline.exec()) ?? [];
+        users.forEach((user, i) => !replies[i]?.[0] && replies[i] && written.add(user.userId));
+      }
+      if (written.size === 0) throw new Error('no write-through of the batch reached Redis');
+    });
+    return result === UNAVAILABLE ? new Set() : written;
+  }
+
   async publish(channel: string, message: string): Promise<boolean> {
     return (await this.attempt('publish', () => this.redis.publish(channel, message))) !== UNAVAILABLE;
   }

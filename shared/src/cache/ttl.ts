@@ -20,3 +20,12 @@ export const QUERY_TYPES = Object.keys(DEFAULT_TTL_MS) as QueryType[];
 export function withJitter(ttlMs: number, random: () => number = Math.random): number {
   return Math.round(ttlMs * (1 + 0.1 * random()));
 }
+
+/** How long the grace lasts by default: an expired entry may still be served while one refresh runs. */
+export const DEFAULT_GRACE_MS = 60_000;
+
+/** When an entry written now expires, until when it may be served stale, and its Redis TTL. */
+export function entryLifetime(ttlMs: number, graceMs: number, now = Date.now()) {
+  const expiresAt = now + withJitter(ttlMs);
+  return { expiresAt, staleUntil: expiresAt + graceMs, pxMs: expiresAt - now + graceMs };
+}

@@ -4,73 +4,103 @@ import { addDays, DAY_MS, utcDay } from '../aggregates/math';
 import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
 
 /**
- * Loads the plain data the formulas need (UserHistory) with index-backed queries — one per
- * path, run concurrently — so a recompute reads only the user's own rows in the windows
- * the formulas look at, whatever the size of the tables.
+ * Loads the plain data the formulas need (UserHistory) for a batch of users in ONE
+ * statement: one row per user whose columns are the user's rows as compact JSON arrays.
+ * One statement is one snapshot (every aggregate of a computation sees the same rows) and
+ * one round trip, whatever the batch size; each part is an index-backed scan of the user's
+ * own rows in the windows the formulas look at, so the size of the tables does not matter.
+ *
+ * Rows inside the 90-day window are sent once: missions, interventions and the latest
+ * reviews of an objective come from the 90-day rows where they can, and only their older
+ * part is read separately.
  */
 type Queryable = Pick<Database['pool'], 'query'>;
 
-// occurred_at travels as epoch milliseconds (the column has millisecond precision): parsing
-// thousands of timestamp strings per recompute was its largest client-side cost.
-const EVENT_COLUMNS = `event_id, user_id, type, (extract(epoch from occurred_at) * 1000)::float8 AS occurred_at_ms, objective_id, mission_id,
-  correct, response_ms, duration_ms::float8 AS duration_ms, success_score, stress, intervention_type, content_type`;
+// One event as a JSON array (the positions of EVENT_FIELDS); occurred_at as epoch
+// milliseconds (the column has millisecond precision): no timestamp strings to parse.
+const EVENT_ARRAY = `json_build_array(e.event_id, e.type, (extract(epoch from e.occurred_at) * 1000)::float8, e.objective_id, e.mission_id,
+  e.correct, e.response_ms, e.duration_ms::float8, e.success_score, e.stress, e.intervention_type, e.content_type)`;
+const SESSION_ARRAY = `json_build_array(s.session_id, (extract(epoch from s.started_at) * 1000)::float8, (extract(epoch from s.ended_at) * 1000)::float8,
+  s.cards_reviewed, s.correct_count)`;
+const MISSION_TYPES = `('mission_started', 'mission_completed', 'mission_abandoned')`;
 
-interface EventRecord {
-  event_id: string;
+/**
+ * $1 users, $2 now − 90 d, $3 now, $4 now − 24 h, $5 first day of the load-snapshot window.
+ * Ids are ordered with COLLATE "C" (code points, SPEC 5's tie-break) whatever the
+ * database's collation.
+ */
+const LOAD_HISTORIES = `
+SELECT u.user_id,
+  (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
+     WHERE e.user_id = u.user_id AND e.occurred_at > $2 AND e.occurred_at <= $3) AS recent,
+  (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
+     WHERE e.user_id = u.user_id AND e.occurred_at <= $2 AND e.type IN ${MISSION_TYPES}) AS older_missions,
+  (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
+     WHERE e.user_id = u.user_id AND e.occurred_at <= $2 AND e.type = 'intervention_applied') AS older_interventions,
+  (SELECT json_agg(${EVENT_ARRAY}) FROM (
+     SELECT DISTINCT r.objective_id FROM behavioral_events r
+     WHERE r.user_id = u.user_id AND r.type = 'card_reviewed' AND r.objective_id IS NOT NULL AND r.occurred_at > $2 AND r.occurred_at <= $3) o
+   CROSS JOIN LATERAL (
+     SELECT * FROM behavioral_events x
+     WHERE x.user_id = u.user_id AND x.objective_id = o.objective_id AND x.type = 'card_reviewed' AND x.occurred_at <= $2
+     ORDER BY x.occurred_at DESC, x.event_id COLLATE "C" DESC LIMIT 10) e) AS older_latest_reviews,
+  (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
+     WHERE e.user_id = u.user_id AND e.type = 'card_reviewed' AND e.occurred_at <= $2
+       AND e.objective_id IN (SELECT i.objective_id FROM behavioral_events i WHERE i.user_id = u.user_id AND i.type = 'intervention_applied' AND i.occurred_at <= $3)
+       AND EXISTS (
+         SELECT 1 FROM behavioral_events i
+         WHERE i.user_id = u.user_id AND i.type = 'intervention_applied' AND i.objective_id = e.objective_id AND i.occurred_at <= $3
+           AND e.occurred_at > i.occurred_at - interval '14 days' AND e.occurred_at < i.occurred_at + interval '14 days')) AS older_intervention_reviews,
+  (SELECT json_agg(${SESSION_ARRAY}) FROM study_sessions s
+     WHERE s.user_id = u.user_id AND ((s.started_at > $2 AND s.started_at <= $3) OR (s.ended_at > $4 AND s.ended_at <= $3))) AS sessions,
+  (SELECT json_agg(json_build_array(to_char(c.day, 'YYYY-MM-DD'), c.load_score)) FROM cognitive_load_snapshots c
+     WHERE c.user_id = u.user_id AND c.day >= $5::date) AS snapshots,
+  (SELECT count(*)::int FROM behavioral_events e WHERE e.user_id = u.user_id) AS total_events,
+  (SELECT count(*)::int FROM study_sessions s WHERE s.user_id = u.user_id) AS total_sessions,
+  (extract(epoch from GREATEST(
+     (SELECT max(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id),
+     (SELECT max(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id))) * 1000)::float8 AS last_activity_ms
+FROM unnest($1::varchar[]) AS u(user_id)`;
+
+type EventArray = [string, string, number, string | null, string | null, boolean | null, number | null, number | null, number | null, number | null, string | null, string | null];
+type SessionArray = [string, number, number, number, number];
+
+interface HistoryRecord {
   user_id: string;
-  type: string;
-  occurred_at_ms: number;
-  objective_id: string | null;
-  mission_id: string | null;
-  correct: boolean | null;
-  response_ms: number | null;
-  duration_ms: number | null;
-  success_score: number | null;
-  stress: number | null;
-  intervention_type: string | null;
-  content_type: string | null;
+  recent: EventArray[] | null;
+  older_missions: EventArray[] | null;
+  older_interventions: EventArray[] | null;
+  older_latest_reviews: EventArray[] | null;
+  older_intervention_reviews: EventArray[] | null;
+  sessions: SessionArray[] | null;
+  snapshots: [string, number][] | null;
+  total_events: number;
+  total_sessions: number;
+  last_activity_ms: number | null;
 }
 
-function toEventRow(r: EventRecord): EventRow {
-  return {
-    eventId: r.event_id,
-    userId: r.user_id,
-    type: r.type as EventType,
-    occurredAt: new Date(r.occurred_at_ms),
-    objectiveId: r.objective_id,
-    missionId: r.mission_id,
-    correct: r.correct,
-    responseMs: r.response_ms,
-    durationMs: r.duration_ms,
-    successScore: r.success_score,
-    stress: r.stress,
-    interventionType: r.intervention_type,
-    contentType: r.content_type,
-  };
+function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
+  if (!arrays) return [];
+  return arrays.map((a) => ({
+    eventId: a[0],
+    userId,
+    type: a[1] as EventType,
+    occurredAt: new Date(a[2]),
+    objectiveId: a[3],
+    missionId: a[4],
+    correct: a[5],
+    responseMs: a[6],
+    durationMs: a[7],
+    successScore: a[8],
+    stress: a[9],
+    interventionType: a[10],
+    contentType: a[11],
+  }));
 }
 
-interface SessionRecord {
-  session_id: string;
-  user_id: string;
-  started_at: Date;
-  ended_at: Date;
-  cards_reviewed: number;
-  correct_count: number;
-}
-
-function toSessionRow(r: SessionRecord): SessionRow {
-  return {
-    sessionId: r.session_id,
-    userId: r.user_id,
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    cardsReviewed: r.cards_reviewed,
-    correctCount: r.correct_count,
-  };
-}
-
-async function events(db: Queryable, sql: string, params: unknown[]): Promise<EventRow[]> {
-  return (await db.query<EventRecord>(sql, params)).rows.map(toEventRow);
+function toSessionRows(userId: string, arrays: SessionArray[] | null): SessionRow[] {
+  if (!arrays) return [];
+  return arrays.map((a) => ({ sessionId: a[0], userId, startedAt: new Date(a[1]), endedAt: new Date(a[2]), cardsReviewed: a[3], correctCount: a[4] }));
 }
 
 const WINDOW_MS = 14 * DAY_MS;
@@ -79,10 +109,12 @@ const WINDOW_MS = 14 * DAY_MS;
 function reviewsInInterventionWindows(candidates: EventRow[], interventions: EventRow[]): EventRow[] {
   const instantsByObjective = new Map<string, number[]>();
   for (const e of interventions) {
-    const instants = instantsByObjective.get(e.objectiveId!);
+    if (e.objectiveId === null) continue;
+    const instants = instantsByObjective.get(e.objectiveId);
     if (instants) instants.push(e.occurredAt.getTime());
-    else instantsByObjective.set(e.objectiveId!, [e.occurredAt.getTime()]);
+    else instantsByObjective.set(e.objectiveId, [e.occurredAt.getTime()]);
   }
+  if (instantsByObjective.size === 0) return [];
   return candidates.filter((r) => {
     if (r.type !== 'card_reviewed' || r.objectiveId === null) return false;
     const instants = instantsByObjective.get(r.objectiveId);
@@ -91,73 +123,26 @@ function reviewsInInterventionWindows(candidates: EventRow[], interventions: Eve
   });
 }
 
-export async function loadUserHistory(db: Queryable, userId: string, now: Date): Promise<UserHistory> {
-  const since90 = new Date(now.getTime() - 90 * DAY_MS);
-  const since24h = new Date(now.getTime() - DAY_MS);
-  const [recentEvents, missionEvents, interventionEvents, sessions, snapshots, totals] = await Promise.all([
-    events(db, `SELECT ${EVENT_COLUMNS} FROM behavioral_events WHERE user_id = $1 AND occurred_at > $2 AND occurred_at <= $3`, [userId, since90, now]),
-    events(
-      db,
-      `SELECT ${EVENT_COLUMNS} FROM behavioral_events
-       WHERE user_id = $1 AND type IN ('mission_started', 'mission_completed', 'mission_abandoned') AND occurred_at <= $2`,
-      [userId, now],
-    ),
-    events(db, `SELECT ${EVENT_COLUMNS} FROM behavioral_events WHERE user_id = $1 AND type = 'intervention_applied' AND occurred_at <= $2`, [userId, now]),
-    db.query<SessionRecord>(
-      `SELECT session_id, user_id, started_at, ended_at, cards_reviewed, correct_count FROM study_sessions
-         WHERE user_id = $1 AND started_at > $2 AND started_at <= $3
-       UNION
-       SELECT session_id, user_id, started_at, ended_at, cards_reviewed, correct_count FROM study_sessions
-         WHERE user_id = $1 AND ended_at > $4 AND ended_at <= $3`,
-      [userId, since90, now, since24h],
-    ),
-    db.query<{ day: string; load_score: number }>(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, load_score FROM cognitive_load_snapshots WHERE user_id = $1 AND day >= $2::date`,
-      [userId, addDays(utcDay(now), -13)],
-    ),
-    db.query<{ events: number; sessions: number; last_activity_at: Date | null }>(
-      `SELECT (SELECT count(*)::int FROM behavioral_events WHERE user_id = $1) AS events,
-              (SELECT count(*)::int FROM study_sessions WHERE user_id = $1) AS sessions,
-              GREATEST((SELECT max(occurred_at) FROM behavioral_events WHERE user_id = $1),
-                       (SELECT max(ended_at) FROM study_sessions WHERE user_id = $1)) AS last_activity_at`,
-      [userId],
-    ),
-  ]);
+/** How many rows a history holds: what a batch is bounded by besides its number of users. */
+export function historyRows(history: UserHistory): number {
+  return history.recentEvents.length + history.sessions.length + history.missionEvents.length + history.interventionEvents.length + history.interventionReviews.length;
+}
 
-  const reviewedObjectives = [...new Set(recentEvents.filter((e) => e.type === 'card_reviewed' && e.objectiveId).map((e) => e.objectiveId!))];
-  const withObjective = interventionEvents.filter((e) => e.objectiveId !== null);
-  const [latestReviews, olderInterventionReviews] = await Promise.all([
-    reviewedObjectives.length === 0
-      ? Promise.resolve([] as EventRow[])
-      : events(
-          db,
-          `SELECT r.* FROM unnest($2::varchar[]) AS o(objective_id)
-           CROSS JOIN LATERAL (
-             SELECT ${EVENT_COLUMNS} FROM behavioral_events e
-             WHERE e.user_id = $1 AND e.objective_id = o.objective_id AND e.type = 'card_reviewed' AND e.occurred_at <= $3
-             ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT 10) r`,
-          [userId, reviewedObjectives, now],
-        ),
-    withObjective.length === 0
-      ? Promise.resolve([] as EventRow[])
-      : events(
-          db,
-          // Only the reviews older than the 90-day window (the recent ones are in recentEvents
-          // already), each once however many intervention windows it falls in (a semi-join).
-          `SELECT ${EVENT_COLUMNS} FROM behavioral_events e
-           WHERE e.user_id = $1 AND e.type = 'card_reviewed' AND e.objective_id = ANY($2::varchar[]) AND e.occurred_at <= $4
-             AND EXISTS (
-               SELECT 1 FROM unnest($2::varchar[], $3::timestamptz[]) AS i(objective_id, at)
-               WHERE e.objective_id = i.objective_id AND e.occurred_at > i.at - interval '14 days' AND e.occurred_at < i.at + interval '14 days')`,
-          [userId, withObjective.map((e) => e.objectiveId), withObjective.map((e) => e.occurredAt), since90],
-        ),
-  ]);
-  const interventionReviews = [...olderInterventionReviews, ...reviewsInInterventionWindows(recentEvents, withObjective)];
-
+function toHistory(record: HistoryRecord, now: Date): UserHistory {
+  const userId = record.user_id;
+  const recentEvents = toEventRows(userId, record.recent);
+  const missionEvents = toEventRows(userId, record.older_missions);
+  const interventionEvents = toEventRows(userId, record.older_interventions);
   // No prototype: objective ids such as `constructor` or `__proto__` are valid Ids (SPEC 3).
   const latestReviewsByObjective: Record<string, EventRow[]> = Object.create(null);
-  for (const review of latestReviews) (latestReviewsByObjective[review.objectiveId!] ??= []).push(review);
-  const total = totals.rows[0]!;
+  for (const e of recentEvents) {
+    if (e.type === 'mission_started' || e.type === 'mission_completed' || e.type === 'mission_abandoned') missionEvents.push(e);
+    else if (e.type === 'intervention_applied') interventionEvents.push(e);
+    else if (e.type === 'card_reviewed' && e.objectiveId !== null) (latestReviewsByObjective[e.objectiveId] ??= []).push(e);
+  }
+  // A superset of each objective's 10 latest reviews: the formulas keep the 10 latest.
+  for (const review of toEventRows(userId, record.older_latest_reviews)) latestReviewsByObjective[review.objectiveId!]!.push(review);
+  const interventionReviews = [...toEventRows(userId, record.older_intervention_reviews), ...reviewsInInterventionWindows(recentEvents, interventionEvents)];
   return {
     userId,
     now,
@@ -166,8 +151,28 @@ export async function loadUserHistory(db: Queryable, userId: string, now: Date):
     interventionEvents,
     interventionReviews,
     latestReviewsByObjective,
-    sessions: sessions.rows.map(toSessionRow),
-    storedLoadSnapshots: snapshots.rows.map((s) => ({ day: s.day, loadScore: s.load_score })),
-    totals: { events: total.events, sessions: total.sessions, lastActivityAt: total.last_activity_at },
+    sessions: toSessionRows(userId, record.sessions),
+    storedLoadSnapshots: (record.snapshots ?? []).map(([day, loadScore]) => ({ day, loadScore })),
+    totals: {
+      events: record.total_events,
+      sessions: record.total_sessions,
+      lastActivityAt: record.last_activity_ms === null ? null : new Date(record.last_activity_ms),
+    },
   };
+}
+
+/** The histories of `userIds` at `now`, in one statement; a map by user id. */
+export async function loadHistories(db: Queryable, userIds: readonly string[], now: Date): Promise<Map<string, UserHistory>> {
+  const unique = [...new Set(userIds)];
+  const histories = new Map<string, UserHistory>();
+  if (unique.length === 0) return histories;
+  const since90 = new Date(now.getTime() - 90 * DAY_MS);
+  const since24h = new Date(now.getTime() - DAY_MS);
+  const { rows } = await db.query<HistoryRecord>(LOAD_HISTORIES, [unique, since90, now, since24h, addDays(utcDay(now), -13)]);
+  for (const record of rows) histories.set(record.user_id, toHistory(record, now));
+  return histories;
+}
+
+export async function loadUserHistory(db: Queryable, userId: string, now: Date): Promise<UserHistory> {
+  return (await loadHistories(db, [userId], now)).get(userId)!;
 }

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger/logger';
+import type { RedisClient } from '../redis/redis-connection';
+import { createCacheMetrics } from './cache-metrics';
+import { encodeInvalidation } from './invalidation-bus';
+import { InvalidKeyError, userOfKey } from './keys';
+import { encodeEntry, L2Cache } from './l2-cache';
+import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
+import type { AggregateWriteThrough, UserEntries } from './write-through';
+
+export interface CacheWriterOptions {
+  /** A fail-fast connection (role 'cache'). Not closed by the writer. */
+  redis: RedisClient;
+  /** Namespace of every Redis key and of the bus channel (the API's cache prefix). */
+  prefix: string;
+  ttlOverrides?: Partial<Record<QueryType, number>>;
+  graceMs?: number;
+  registry?: Registry;
+  logger?: Logger;
+}
+
+/**
+ * The cache as a worker uses it: write-only. A recompute batch becomes one round trip per
+ * Redis node (each user's entries replaced atomically by a script) and ONE bus message, so
+ * every API drops the batch's users from its L1. No L1 and no subscription here: a process
+ * that only computes never reads the cache.
+ */
+export class CacheWriter implements AggregateWriteThrough {
+  private readonly l2: L2Cache;
+  private readonly ttl: Record<QueryType, number>;
+  private readonly graceMs: number;
+  private readonly channel: string;
+  private readonly origin = randomUUID();
+
+  constructor(private readonly options: CacheWriterOptions) {
+    this.l2 = new L2Cache(options.redis, options.prefix, createCacheMetrics(options.registry, () => ({ entries: 0, bytes: 0 })), options.logger);
+    this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.channel = `${options.prefix}:cache:invalidate`;
+  }
+
+  async writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>> {
+    const now = Date.now();
+    const prepared = users.map((user) => ({
+      userId: user.userId,
+      entries: user.entries.map((entry) => {
+        if (userOfKey(entry.key) !== user.userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${user.userId}`);
+        const { expiresAt, staleUntil, pxMs } = entryLifetime(this.ttl[entry.queryType], this.graceMs, now);
+        return { key: entry.key, payload: encodeEntry(entry.json, expiresAt, staleUntil), pxMs };
+      }),
+    }));
+    return this.l2.writeThroughMany(prepared, (userIds) => ({ channel: this.channel, message: encodeInvalidation(this.origin, userIds) }));
+  }
+
+  isRedisHealthy(): boolean {
+    return this.l2.isHealthy();
+  }
+
+  get fallbackCount(): number {
+    return this.l2.fallbackCount;
+  }
+}

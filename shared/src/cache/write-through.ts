@@ -1,0 +1,17 @@
+import type { QueryType } from './ttl';
+
+/** One user's fresh entries: each value already serialized (a StoredAggregate as JSON text). */
+export interface UserEntries {
+  userId: string;
+  entries: { key: string; json: string; queryType: QueryType }[];
+}
+
+/**
+ * The write side of the cache, as a recompute sees it: replace each user's entries in L2
+ * at once and drop them from every API's L1. Implemented by the workers' CacheWriter (no
+ * L1 of its own) and by the API's HybridCache (for its first read of a user).
+ */
+export interface AggregateWriteThrough {
+  /** Resolves with the users whose entries Redis took (every user when there is no Redis tier). */
+  writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>>;
+}

@@ -1,0 +1,127 @@
+import { QUERY_TYPE_BY_AGGREGATE, type AggregateName } from '../contracts/analytics-query';
+import { computeUserAggregates, type ComputedAggregates } from '../aggregates/compute-user-aggregates';
+import { cacheKey } from '../cache/keys';
+import type { AggregateWriteThrough, UserEntries } from '../cache/write-through';
+import { isDatabaseUnavailable } from '../db/database-errors';
+import type { Database } from '../db/prisma-client';
+import { historyRows, loadHistories } from '../store/history-loader';
+import { saveComputations, type SerializedComputation } from '../store/aggregate-store';
+
+export interface RecomputeDeps {
+  db: Pick<Database, 'pool'>;
+  /** The write side of the cache; none: PostgreSQL only. */
+  cache?: AggregateWriteThrough | null;
+  cachePrefix: string;
+  now?: () => Date;
+}
+
+export interface RecomputeOutcome {
+  computed: ComputedAggregates;
+  /** False when a newer computation of the same user was stored first. */
+  stored: boolean;
+  /** False when the write-through could not reach Redis (its L2 may still serve older data). */
+  cached: boolean;
+  /** Rows the computation read: what the next batch holding this user is bounded by. */
+  rows: number;
+}
+
+/** Per user: its outcome, or the error that failed this user alone (or the whole batch). */
+export type RecomputeResults = Map<string, RecomputeOutcome | Error>;
+
+function serialize(computed: ComputedAggregates, userId: string): SerializedComputation {
+  return {
+    userId,
+    computedAt: computed.computedAt,
+    entries: computed.entries.map((e) => ({ aggregate: e.aggregate, period: e.period, json: JSON.stringify(e.data) })),
+    loadSnapshot: computed.loadSnapshot,
+  };
+}
+
+/** The cache entries of a computation: a StoredAggregate as JSON, built from the text already serialized for the save. */
+function cacheEntries(serialized: SerializedComputation, cachePrefix: string): UserEntries {
+  return {
+    userId: serialized.userId,
+    entries: serialized.entries.map((e) => ({
+      key: cacheKey(cachePrefix, { userId: serialized.userId, aggregate: e.aggregate, period: e.period }),
+      json: `{"data":${e.json},"computedAt":"${serialized.computedAt}"}`,
+      queryType: QUERY_TYPE_BY_AGGREGATE[e.aggregate as AggregateName],
+    })),
+  };
+}
+
+/**
+ * Runs `step` for the whole batch; if it fails for a reason other than PostgreSQL being
+ * unreachable, runs it again for each user alone, so one user whose rows break a
+ * statement (or make it time out) does not fail the others.
+ */
+async function batchThenAlone<T>(userIds: string[], step: (ids: string[]) => Promise<Map<string, T | Error>>): Promise<Map<string, T | Error>> {
+  try {
+    return await step(userIds);
+  } catch (error) {
+    if (userIds.length === 1 || isDatabaseUnavailable(error)) return new Map(userIds.map((id) => [id, error as Error]));
+    const results = new Map<string, T | Error>();
+    for (const id of userIds) {
+      try {
+        for (const [key, value] of await step([id])) results.set(key, value);
+      } catch (alone) {
+        results.set(id, alone as Error);
+      }
+    }
+    return results;
+  }
+}
+
+/**
+ * Rebuilds a batch of users' aggregates from raw rows, with the unchanged pure formulas:
+ * one statement loads every history (one snapshot), each user is computed and serialized
+ * once, one statement saves them all (the newest computation of each user wins), and one
+ * write-through replaces their cache entries. Every user gets exactly what a batch of one
+ * gives it; a user that fails fails alone.
+ */
+export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly string[]): Promise<RecomputeResults> {
+  const now = deps.now?.() ?? new Date();
+  const unique = [...new Set(userIds)];
+  const computed = await batchThenAlone(unique, async (ids) => {
+    const histories = await loadHistories(deps.db.pool, ids, now);
+    const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number } | Error>();
+    for (const id of ids) {
+      const history = histories.get(id)!;
+      try {
+        const aggregates = computeUserAggregates(history);
+        results.set(id, { computed: aggregates, serialized: serialize(aggregates, id), rows: historyRows(history) });
+      } catch (error) {
+        results.set(id, error as Error);
+      }
+    }
+    return results;
+  });
+
+  const ready = [...computed].flatMap(([id, c]) => (c instanceof Error ? [] : [{ id, ...c }]));
+  const saved = await batchThenAlone(
+    ready.map((r) => r.id),
+    async (ids) => {
+      const wanted = new Set(ids);
+      const stored = await saveComputations(deps.db.pool, ready.filter((r) => wanted.has(r.id)).map((r) => r.serialized));
+      return new Map(ids.map((id) => [id, stored.has(id)]));
+    },
+  );
+
+  const toCache = ready.filter((r) => saved.get(r.id) === true);
+  const cached = deps.cache && toCache.length > 0 ? await deps.cache.writeThroughUsers(toCache.map((r) => cacheEntries(r.serialized, deps.cachePrefix))) : null;
+
+  const results: RecomputeResults = new Map();
+  for (const id of unique) {
+    const c = computed.get(id)!;
+    if (c instanceof Error) {
+      results.set(id, c);
+      continue;
+    }
+    const stored = saved.get(id)!;
+    if (stored instanceof Error) {
+      results.set(id, stored);
+      continue;
+    }
+    results.set(id, { computed: c.computed, stored, cached: !stored || cached === null || cached.has(id), rows: c.rows });
+  }
+  return results;
+}
