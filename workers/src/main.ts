@@ -5,8 +5,10 @@
 import { ConfigError, loadConfig } from '@shared/config/config';
 import { ShutdownCoordinator } from '@shared/lifecycle/shutdown';
 import { createLogger } from '@shared/logger/logger';
-import { createInfrastructure, StartupError } from '@shared/runtime/infrastructure';
+import { CacheWriter } from '@shared/cache/cache-writer';
+import { createConnections, StartupError } from '@shared/runtime/infrastructure';
 import { startWorkerRuntime } from './worker-runtime';
+import { answerMetricRequests } from './worker-processes';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,10 +17,20 @@ async function main(): Promise<void> {
   // SIGTERM just after (or during) start must still shut down in order, not kill the process.
   const shutdown = new ShutdownCoordinator(logger);
   shutdown.installSignalHandlers();
-  const infra = await createInfrastructure(config, logger, { applicationName: 'study-analytics-worker' });
-  shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
-  const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: true });
+  const connections = await createConnections(config, logger, { applicationName: 'study-analytics-worker' });
+  shutdown.add(2, { name: 'connections', run: () => connections.close() });
+  // Workers only write the cache: no L1 and no bus subscription in this process.
+  const cache = new CacheWriter({
+    redis: connections.redis,
+    prefix: config.cachePrefix,
+    ttlOverrides: config.cache.ttlOverrides,
+    registry: connections.registry,
+    logger: logger.child({ component: 'cache-writer' }),
+  });
+  const runtime = await startWorkerRuntime({ config, logger, db: connections.db, cache, registry: connections.registry }, { scheduler: true });
   shutdown.add(1, { name: 'workers', run: () => runtime.close() });
+  // Started by `pnpm start`: its API serves this process's metrics with its own.
+  answerMetricRequests(connections.registry);
 }
 
 main().catch((error: Error) => {

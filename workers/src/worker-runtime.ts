@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Config } from '@shared/config/config';
 import { sessionCompletedSchema } from '@shared/contracts/session-completed';
 import { behavioralEventSchema } from '@shared/contracts/behavioral-event';
@@ -19,7 +19,8 @@ export interface WorkerRuntimeDeps {
   config: Config;
   logger: Logger;
   db: Database;
-  cache: HybridCache | null;
+  /** The write side of the cache: a CacheWriter in a worker process, the API's cache when they share one. */
+  cache: AggregateWriteThrough | null;
   registry: Registry;
   /** The clock of recomputes (tests pin it). */
   now?: () => Date;
@@ -72,7 +73,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     cachePrefix: config.cachePrefix,
     connection,
     prefix,
-    concurrency: 8,
+    batching: config.recomputeBatch,
     metrics,
     logger,
     now: deps.now,

@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Registry } from 'prom-client';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { HybridCache } from '@shared/cache/hybrid-cache';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/prisma-client';
@@ -36,6 +36,8 @@ export interface AppDeps {
   /** Fail-fast connection: health, rate limiting, Redis metrics. */
   redis: RedisClient;
   registry: Registry;
+  /** The metrics of the worker processes beside this API (`pnpm start`), summed into /metrics. */
+  siblingMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -77,7 +79,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter({ db: deps.db, redis: deps.redis, queues: deps.queues }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
-    res.send(await deps.registry.metrics());
+    if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
+    const [own, siblings] = await Promise.all([deps.registry.getMetricsAsJSON(), deps.siblingMetrics()]);
+    res.send(await AggregatorRegistry.aggregate([own, ...siblings]).metrics());
   });
   const openApi = buildOpenApiDocument();
   app.get('/api/openapi.json', (_req, res) => {

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '@shared/logger/logger';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, StartupError, type Infrastructure } from '@shared/runtime/infrastructure';
+import type { AppDeps } from './app';
 import { startApiServer, type ApiServer } from './server';
 
 export interface ApiProcess {
@@ -21,7 +22,9 @@ export interface ApiProcess {
 }
 
 /** Boots the API; the all-in-one process (scripts/start.ts) adds the workers to it. */
-export async function bootApi(options: { name: string; handleSignals?: boolean } = { name: 'study-analytics-api' }): Promise<ApiProcess> {
+export async function bootApi(
+  options: { name: string; handleSignals?: boolean; siblingMetrics?: AppDeps['siblingMetrics'] } = { name: 'study-analytics-api' },
+): Promise<ApiProcess> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: options.name });
   // Steps are added as their resources come up, and signals are handled from the first
@@ -44,6 +47,7 @@ export async function bootApi(options: { name: string; handleSignals?: boolean }
     queues,
     redis: infra.redis,
     registry: infra.registry,
+    siblingMetrics: options.siblingMetrics,
   });
   shutdown.add(0, { name: 'http', run: () => server.close() });
   return { config, logger, infra, server, shutdown };

@@ -85,6 +85,9 @@ const envSchema = z.object({
   BULL_BOARD_READ_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   RECOMPUTE_DEBOUNCE_MS: intFrom(0, 60_000).default(100),
   WORKER_CONCURRENCY: intFrom(1, 1000).default(50),
+  WORKER_PROCESSES: intFrom(0, 256).optional(),
+  RECOMPUTE_BATCH_USERS: intFrom(1, 1000).default(64),
+  RECOMPUTE_BATCH_ROWS: intFrom(100, 10_000_000).default(25_000),
   WORKER_LOCK_DURATION_MS: intFrom(1_000, 600_000).optional(),
   WORKER_STALLED_INTERVAL_MS: intFrom(100, 600_000).optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(1, 10_000_000).default(600),
@@ -114,6 +117,13 @@ export interface Config {
   bullBoardReadOnly: boolean;
   recomputeDebounceMs: number;
   workerConcurrency: number;
+  /**
+   * Worker processes `pnpm start` runs beside the API (0: the workers run in the API's own
+   * process). Absent: one per core, so API, ingest and recomputes never share one event loop.
+   */
+  workerProcesses: number | null;
+  /** Users and rows of history per recompute batch at most. */
+  recomputeBatch: { maxUsers: number; maxRows: number };
   /**
    * BullMQ job locks of the ingest and recompute workers: a job whose worker died is re-run
    * by another worker after its lock expires (found by the stalled check). Absent: each
@@ -201,6 +211,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerProcesses: env.WORKER_PROCESSES ?? null,
+    recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS },
     workerLocks: { lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     cron: { nightlyRecompute: env.CRON_NIGHTLY_RECOMPUTE, retention: env.CRON_RETENTION, cacheWarming: env.CRON_CACHE_WARMING },

@@ -9,7 +9,8 @@ export function createPipelineMetrics(registry: Registry) {
     rejected: new Counter({ name: 'ingest_rejected_total', help: 'Malformed payloads failed as unrecoverable', labelNames: ['queue'] as const, registers }),
     rowsInserted: new Counter({ name: 'ingest_rows_inserted_total', help: 'Raw rows inserted (duplicates excluded)', labelNames: ['table'] as const, registers }),
     batchSize: new Histogram({ name: 'ingest_batch_size', help: 'Rows per multi-row insert', labelNames: ['table'] as const, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers }),
-    recomputeSeconds: new Histogram({ name: 'recompute_duration_seconds', help: 'Load + compute + save + write-through of one user', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    recomputeSeconds: new Histogram({ name: 'recompute_duration_seconds', help: 'From a recompute job taken to its user stored and written through (its batch included)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    recomputeBatchUsers: new Histogram({ name: 'recompute_batch_users', help: 'Users per recompute batch', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
     freshnessSeconds: new Histogram({
       name: 'event_to_visible_seconds',
       help: 'From publish to the recomputed aggregates being readable through the cache',

@@ -16,15 +16,19 @@ import {
  * (`pnpm start`, `start:api`, `start:worker`, bench, tests) builds them the same way.
  * Workers create their own BullMQ connections (role 'worker'); this holds the rest.
  */
-export interface Infrastructure {
+export interface Connections {
   db: Database;
   /** Fail-fast connection for the cache, health checks and rate limiting. */
   redis: RedisClient;
   /** Fail-fast connection for enqueueing from HTTP requests. */
   producerRedis: RedisClient;
-  cache: HybridCache;
   registry: Registry;
   close(): Promise<void>;
+}
+
+/** Connections plus the read cache (L1 + L2 + invalidation bus): what a process that serves reads holds. */
+export interface Infrastructure extends Connections {
+  cache: HybridCache;
 }
 
 export class StartupError extends Error {
@@ -41,12 +45,15 @@ function describeTarget(config: Pick<Config, 'redis'>): string {
   return `${url.hostname}:${url.port || 6379}`;
 }
 
-/** Connects to PostgreSQL and Redis, or throws a StartupError with one clear line. */
-export async function createInfrastructure(
+/**
+ * Connects to PostgreSQL and Redis, or throws a StartupError with one clear line. What a
+ * worker process needs: it writes the cache (CacheWriter over `redis`) but never reads it.
+ */
+export async function createConnections(
   config: Config,
   logger: Logger,
   options: { applicationName?: string; startupTimeoutMs?: number } = {},
-): Promise<Infrastructure> {
+): Promise<Connections> {
   const timeoutMs = options.startupTimeoutMs ?? 5_000;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -54,12 +61,11 @@ export async function createInfrastructure(
   const db = createDatabase(config, { applicationName: options.applicationName });
   const redis = createRedisConnection(config.redis, 'cache');
   const producerRedis = createRedisConnection(config.redis, 'producer');
-  const subscriber = createRedisConnection(config.redis, 'subscriber');
-  // Until the cache takes over, connection errors are expected noise while we wait.
-  for (const client of [redis, producerRedis, subscriber]) client.on('error', () => undefined);
+  // Until their owners take over, connection errors are expected noise while we wait.
+  for (const client of [redis, producerRedis]) client.on('error', () => undefined);
 
   const closeAll = async () => {
-    await Promise.allSettled([closeRedis(redis), closeRedis(producerRedis), closeRedis(subscriber), db.close()]);
+    await Promise.allSettled([closeRedis(redis), closeRedis(producerRedis), db.close()]);
   };
   try {
     await Promise.all([
@@ -83,29 +89,48 @@ export async function createInfrastructure(
   const evictionWarning = await checkEvictionPolicy(redis);
   if (evictionWarning) logger.warn(`!!! ${evictionWarning}`);
 
-  const cache = new HybridCache({
+  let closing: Promise<void> | undefined;
+  return {
+    db,
     redis,
+    producerRedis,
+    registry,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+/** Connections plus the read cache, subscribed to the invalidation bus: what an API process holds. */
+export async function createInfrastructure(
+  config: Config,
+  logger: Logger,
+  options: { applicationName?: string; startupTimeoutMs?: number } = {},
+): Promise<Infrastructure> {
+  const connections = await createConnections(config, logger, options);
+  const subscriber = createRedisConnection(config.redis, 'subscriber');
+  subscriber.on('error', () => undefined);
+  const cache = new HybridCache({
+    redis: connections.redis,
     subscriber,
     prefix: config.cachePrefix,
     l1MaxEntries: config.cache.l1MaxEntries,
     l1MaxBytes: config.cache.l1MaxBytes,
     ttlOverrides: config.cache.ttlOverrides,
     logger: logger.child({ component: 'cache' }),
-    registry,
+    registry: connections.registry,
   });
   await cache.ready();
 
   let closing: Promise<void> | undefined;
   return {
-    db,
-    redis,
-    producerRedis,
+    ...connections,
     cache,
-    registry,
     close() {
       closing ??= (async () => {
         await cache.close().catch(() => undefined);
-        await closeAll();
+        await Promise.allSettled([closeRedis(subscriber), connections.close()]);
       })();
       return closing;
     },

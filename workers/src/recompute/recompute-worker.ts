@@ -1,29 +1,59 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RecomputeJobData } from '@shared/recompute/recompute-queue';
-import { recomputeUser } from '@shared/recompute/recompute-user';
+import { recomputeUsers } from '@shared/recompute/recompute-users';
 import { isId } from '@shared/contracts/ids';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
+import { RecomputeBatcher } from './recompute-batcher';
 
-/** Recomputes one user per job and records how long the user's events took to become visible. */
+export interface RecomputeBatching {
+  /** Users per batch at most (config RECOMPUTE_BATCH_USERS). */
+  maxUsers: number;
+  /** Rows of history per batch at most (config RECOMPUTE_BATCH_ROWS); a bigger user runs alone. */
+  maxRows: number;
+  /** Batches running at once in this process. */
+  maxInFlight: number;
+  /** How long a lone job waits for others to share its batch. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_BATCHING: RecomputeBatching = { maxUsers: 64, maxRows: 25_000, maxInFlight: 2, maxWaitMs: 2 };
+
+export interface RecomputeWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * One job per dirty user (deduplicated and debounced by the queue); the jobs running at
+ * once are recomputed together in batches (RecomputeBatcher). Each job completes when its
+ * own user is stored and written through, and records how long that user's earliest
+ * unseen event took to become visible.
+ */
 export function createRecomputeWorker(deps: {
   db: Pick<Database, 'pool'>;
-  cache: HybridCache | null;
+  cache: AggregateWriteThrough | null;
   cachePrefix: string;
   connection: RedisClient;
   prefix: string;
-  concurrency: number;
+  batching?: Partial<RecomputeBatching>;
   metrics: PipelineMetrics;
   logger: Logger;
   now?: () => Date;
   /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
   locks?: { lockDurationMs?: number; stalledIntervalMs?: number };
-}): Worker {
+}): RecomputeWorker {
+  const batching = { ...DEFAULT_BATCHING, ...deps.batching };
+  const batcher = new RecomputeBatcher({
+    ...batching,
+    run: (userIds) => recomputeUsers({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userIds),
+    onBatch: (users) => deps.metrics.recomputeBatchUsers.observe(users),
+  });
   const worker = new Worker(
     QUEUE_NAMES.recompute,
     async (job: Job<RecomputeJobData>, token?: string) => {
@@ -31,7 +61,7 @@ export function createRecomputeWorker(deps: {
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
       const { stored, cached } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
-        recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userId),
+        batcher.recompute(userId),
       );
       stopTimer();
       // Stored in PostgreSQL, but if Redis failed meanwhile the write-through did not replace
@@ -48,7 +78,8 @@ export function createRecomputeWorker(deps: {
     {
       connection: deps.connection,
       prefix: deps.prefix,
-      concurrency: deps.concurrency,
+      // Enough jobs at once to fill the running batches and the next one.
+      concurrency: batching.maxUsers * (batching.maxInFlight + 1),
       lockDuration: deps.locks?.lockDurationMs ?? 30_000,
       stalledInterval: deps.locks?.stalledIntervalMs ?? 5_000,
       metrics: { maxDataPoints: 60 * 24 * 7 },
@@ -57,5 +88,14 @@ export function createRecomputeWorker(deps: {
   worker.on('error', (error) => deps.logger.warn({ queue: QUEUE_NAMES.recompute, err: error.message }, 'worker error'));
   worker.on('completed', () => deps.metrics.jobs.inc({ queue: QUEUE_NAMES.recompute, result: 'completed' }));
   worker.on('failed', () => deps.metrics.jobs.inc({ queue: QUEUE_NAMES.recompute, result: 'failed' }));
-  return worker;
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close() {
+      // The jobs in flight wait for their batches, which run on their own timers: closing
+      // the worker lets them finish, and the batcher has nothing left after it.
+      closing ??= worker.close().then(() => batcher.flush());
+      return closing;
+    },
+  };
 }
