@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { applyMigrations } from '@shared/db/migrate';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { bootApi, type ApiProcess } from '../../services/api/src/main';
-import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
+import { startWorkerProcesses, type MetricsSnapshot, type WorkerProcesses } from '../../workers/src/worker-processes';
 import { startRedisServer, type PrivateRedis } from '../../test/helpers/redis-server';
 import type { Cleanup } from './cleanup';
 import type { Progress } from './progress';
@@ -13,8 +14,10 @@ import type { Progress } from './progress';
 /**
  * The system under test, started by the bench itself: a private redis-server on a free
  * port (the invalidation scenario fills it with a million keys, which must never reach the
- * shared Redis), a fresh database `bench_<timestamp>` on the shared PostgreSQL, and the
- * composition roots of `pnpm start` (bootApi + startWorkerRuntime) on free ports.
+ * shared Redis), a fresh database `bench_<timestamp>` on the shared PostgreSQL, and what
+ * `pnpm start` runs: the API in this process (bootApi, on a free port) and the workers in
+ * child processes (startWorkerProcesses, one per core unless BENCH_WORKER_PROCESSES says
+ * otherwise), whose metrics the API's /metrics sums with its own.
  * Everything it makes is registered with the Cleanup, which undoes it in reverse order.
  */
 export const BENCH_KEYS = {
@@ -35,7 +38,8 @@ export interface BenchSystem {
   /** The environment of the bench's processes (child processes start from it). */
   env: Record<string, string>;
   main: ApiHandle;
-  runtime: WorkerRuntime;
+  /** The worker child processes (the pipeline: ingest, recompute, maintenance). */
+  workers: WorkerProcesses;
   publisher: EventPublisher;
   pool: pg.Pool;
   queue(name: string): Queue;
@@ -64,6 +68,31 @@ async function dropDatabase(name: string): Promise<void> {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await client.end();
+  }
+}
+
+/** BENCH_WORKER_PROCESSES, or one per core as `pnpm start` does. */
+function workerProcessCount(): number {
+  const count = Number(process.env.BENCH_WORKER_PROCESSES ?? availableParallelism());
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_WORKER_PROCESSES must be an integer ≥ 1 (got ${process.env.BENCH_WORKER_PROCESSES})`);
+  return count;
+}
+
+const PIPELINE_QUEUES = [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute];
+
+/**
+ * Resolves once every child has started its workers (it answers a metrics request only
+ * after that) and each pipeline queue sees a worker connection per child: a scenario that
+ * starts its clock right after must not time the children's start-up.
+ */
+async function waitForWorkers(workers: WorkerProcesses, queue: (name: string) => Queue, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const started = (await workers.collectMetrics()).length;
+    const connected = started === workers.count ? await Promise.all(PIPELINE_QUEUES.map((name) => queue(name).getWorkersCount())) : [];
+    if (connected.length > 0 && connected.every((n) => n >= workers.count)) return;
+    if (Date.now() > deadline) throw new Error(`the ${workers.count} worker processes did not start within ${timeoutMs} ms (${started} answered)`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -108,18 +137,22 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     CRON_CACHE_WARMING: '0 0 1 1 *',
   };
   const extraApis: ApiHandle[] = [];
-  const boot = async (overrides: Record<string, string>): Promise<ApiHandle> => {
-    const api = await withEnv({ ...env, ...overrides }, () => bootApi({ name: 'study-analytics-bench' }));
+  const boot = async (overrides: Record<string, string>, siblingMetrics?: () => Promise<MetricsSnapshot[]>): Promise<ApiHandle> => {
+    const api = await withEnv({ ...env, ...overrides }, () => bootApi({ name: 'study-analytics-bench', siblingMetrics }));
     const handle = { api, baseUrl: `http://127.0.0.1:${api.server.port}` };
     cleanup.add(`API on port ${api.server.port}`, () => api.shutdown.close('bench done'));
     return handle;
   };
 
-  progress('booting the API and the workers (the composition roots of pnpm start)…');
-  const main = await boot({});
+  const count = workerProcessCount();
+  progress(`booting the API and ${count} worker processes (as pnpm start does)…`);
+  // As in scripts/start.ts: the API's /metrics includes the children, started just after it.
+  let children: WorkerProcesses | undefined;
+  const main = await boot({}, async () => (await children?.collectMetrics()) ?? []);
   const { config, logger, infra } = main.api;
-  const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: false });
-  cleanup.add('workers', () => runtime.close());
+  const workers = startWorkerProcesses({ count, logger, env: { ...process.env, ...env } });
+  children = workers;
+  cleanup.add('worker processes', () => workers.close());
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
   cleanup.add('publisher', () => publisher.close());
 
@@ -133,10 +166,11 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     return q;
   };
   cleanup.add('bench queues', () => Promise.allSettled([...queues.values()].map((q) => q.close())));
+  await waitForWorkers(workers, queue);
 
   const backlog = async () => {
     let busy = 0;
-    for (const name of [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute]) {
+    for (const name of PIPELINE_QUEUES) {
       const counts = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
       busy += Object.values(counts).reduce((a, b) => a + b, 0);
     }
@@ -149,7 +183,7 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     databaseUrl,
     env,
     main,
-    runtime,
+    workers,
     publisher,
     pool: infra.db.pool,
     queue,

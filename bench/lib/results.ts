@@ -1,5 +1,6 @@
 /** The JSON `pnpm bench` writes (bench/results/latest.json): one key per scenario of issue 6. */
 import type { Machine } from './machine';
+import type { RateStep } from './rate-steps';
 import type { TargetResult } from './targets';
 
 export interface LatencyMs {
@@ -10,6 +11,9 @@ export interface LatencyMs {
 export interface IngestResult {
   events: number;
   users: number;
+  /** Worker processes of the pipeline, and of the no-op ceiling beside it. */
+  workerProcesses: number;
+  /** Jobs at once per ingest worker (each process). */
   concurrency: number;
   /** End to end through the typed publisher (addBulk of 1,000): enqueued → stored → recomputed. */
   bulk: { eventsPerSec: number; seconds: number };
@@ -44,6 +48,15 @@ export interface FreshnessResult {
   notVisible: number;
   /** Probe slots skipped because 10 probes were still waiting (the pipeline lagging). */
   skippedProbes: number;
+  /** The same probes at 100 events/s: the latency of a pipeline that is not busy. */
+  quiet: { eventsPerSec: number; p50Ms: number; p95Ms: number; p99Ms: number; notVisible: number; probes: number };
+  /** The highest step rate whose p99 stayed ≤ 1,000 ms with every probe visible (0: not even the first). */
+  maxSustainedEventsPerSec: number;
+  /** Why the step search stopped. */
+  maxSustainedStoppedBy: string;
+  /** Duration of each step. */
+  stepSeconds: number;
+  steps: RateStep[];
 }
 
 export interface ReadTier {
@@ -109,9 +122,32 @@ export interface RecomputePoint {
   phasesMs: { load: number; compute: number; saveAndWriteThrough: number };
 }
 
+/** CPU time per recomputed user, by process; null where it could not be read (a PostgreSQL or Redis on another host). */
+export interface CpuMsPerUser {
+  node: number;
+  postgres: number | null;
+  redis: number | null;
+  /** node + postgres + redis; null if one of them is. */
+  total: number | null;
+}
+
+/** `recomputeUsers` over typical (100-event) users at one batch size. */
+export interface RecomputeBatchRow {
+  batchSize: number;
+  /** Batches running at once (the workers run 2 per process). */
+  inFlight: number;
+  users: number;
+  seconds: number;
+  usersPerSec: number;
+  cpuMsPerUser: CpuMsPerUser;
+}
+
 export interface RecomputeResult {
   points: RecomputePoint[];
   growthExponent: number;
+  /** Users of `batchEvents` events each, recomputed in batches of growing size. */
+  batchEvents: number;
+  batch: RecomputeBatchRow[];
 }
 
 export interface MemoryResult {

@@ -1,9 +1,8 @@
-import { Worker } from 'bullmq';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { EventPublisher } from '@shared/queues/event-publisher';
-import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { BENCH_KEYS, type BenchSystem } from '../lib/bench-system';
+import type { Cleanup } from '../lib/cleanup';
+import { startNoopWorkers } from '../lib/noop-workers';
 import { recomputesDone } from '../lib/pipeline-metrics';
 import { eventAt } from '../lib/event-factory';
 import { requestJson } from '../lib/http-load';
@@ -18,8 +17,9 @@ import { seededRandom } from '../lib/zipf';
  * fast as the publisher takes them, in batches of 1,000:
  * - through the typed publisher (one addBulk per batch, one after the other);
  * - through POST /api/events (4 requests in flight);
- * beside the ceiling: the same publisher, queue options and worker concurrency with a
- * no-op processor, under another prefix, in the same run (before and after, averaged).
+ * beside the ceiling: the same publisher, queue options, worker settings and number of
+ * worker processes with a no-op processor, under another prefix, in the same run (before
+ * and after, averaged).
  */
 const BATCH = 1_000;
 const HTTP_IN_FLIGHT = 4;
@@ -50,48 +50,36 @@ async function checkApplied(system: BenchSystem, userPrefix: string, expected: n
   if (stored !== expected || stale !== 0) throw new Error(`${userPrefix}: ${stored}/${expected} events stored, ${stale} users not recomputed`);
 }
 
-async function measureNoop(system: BenchSystem, events: BehavioralEvent[]): Promise<number> {
+/**
+ * The ceiling: the same publisher and job options, and the ingest worker's settings with a
+ * no-op processor, in as many child processes as the pipeline's workers, under its own
+ * queue prefix. The children are started and ready before the clock starts.
+ */
+async function measureNoop(system: BenchSystem, cleanup: Cleanup, events: BehavioralEvent[]): Promise<number> {
   const { config, infra } = system.main.api;
   const prefix = `${config.queuePrefix}noop`;
-  const connection = createRedisConnection(config.redis, 'worker', 'bench:noop-worker');
+  const workers = await startNoopWorkers({ count: system.workers.count, env: { ...process.env, ...system.env, QUEUE_PREFIX: prefix } });
+  cleanup.add('no-op worker processes', () => workers.close());
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
-  let completed = 0;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  // The ingest worker's own settings (workers/src/ingest/ingest-worker.ts), nothing else.
-  const worker = new Worker(QUEUE_NAMES.behavioralEvent, async () => undefined, {
-    connection,
-    prefix,
-    concurrency: config.workerConcurrency,
-    lockDuration: 15_000,
-    stalledInterval: 5_000,
-    maxStalledCount: 3,
-    metrics: { maxDataPoints: 60 * 24 * 7 },
-  });
-  worker.on('completed', () => {
-    completed += 1;
-    if (completed === events.length) resolveDone();
-  });
-  await worker.waitUntilReady();
   try {
     const start = performance.now();
+    const done = workers.completed(events.length);
     for (let i = 0; i < events.length; i += BATCH) await publisher.publishEvents(events.slice(i, i + BATCH));
     await done;
     return events.length / ((performance.now() - start) / 1_000);
   } finally {
-    await worker.close();
     await publisher.close();
-    await closeRedis(connection);
+    await workers.close();
   }
 }
 
-export async function runIngest({ system, quick, progress }: ScenarioContext): Promise<IngestResult> {
+export async function runIngest({ system, quick, progress, cleanup }: ScenarioContext): Promise<IngestResult> {
   const count = quick ? 10_000 : 60_000;
   const users = 1_000;
   const { config } = system.main.api;
 
-  progress(`BullMQ no-op ceiling: ${count.toLocaleString('en')} events, concurrency ${config.workerConcurrency}…`);
-  const noopBefore = await measureNoop(system, eventsFor(count, users, 'in', 1));
+  progress(`BullMQ no-op ceiling: ${count.toLocaleString('en')} events, ${system.workers.count} processes × concurrency ${config.workerConcurrency}…`);
+  const noopBefore = await measureNoop(system, cleanup, eventsFor(count, users, 'in', 1));
   progress(`no-op: ${Math.round(noopBefore).toLocaleString('en')} jobs/s`);
 
   await system.waitForIdle();
@@ -128,7 +116,7 @@ export async function runIngest({ system, quick, progress }: ScenarioContext): P
   progress(`http: ${Math.round(count / httpSeconds).toLocaleString('en')} events/s`);
 
   progress('BullMQ no-op ceiling again (the machine drifts; the ceiling is the mean of both)…');
-  const noopAfter = await measureNoop(system, eventsFor(count, users, 'io', 4));
+  const noopAfter = await measureNoop(system, cleanup, eventsFor(count, users, 'io', 4));
   progress(`no-op: ${Math.round(noopAfter).toLocaleString('en')} jobs/s`);
   const noopPerSec = (noopBefore + noopAfter) / 2;
   const bulkPerSec = count / bulkSeconds;
@@ -136,6 +124,7 @@ export async function runIngest({ system, quick, progress }: ScenarioContext): P
   return {
     events: count,
     users,
+    workerProcesses: system.workers.count,
     concurrency: config.workerConcurrency,
     bulk: { eventsPerSec: round(bulkPerSec, 0), seconds: round(bulkSeconds, 2) },
     http: { eventsPerSec: round(httpPerSec, 0), seconds: round(httpSeconds, 2), requests },

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { freePort } from '../../test/helpers/redis-server';
+import { stopChild } from '../lib/child-process';
 import { eventAt } from '../lib/event-factory';
 import type { MemoryResult } from '../lib/results';
 import type { ScenarioContext } from '../lib/scenario';
@@ -67,15 +68,8 @@ export async function runMemory({ system, quick, progress, cleanup }: ScenarioCo
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
-  const stopChild = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  cleanup.add('all-in-one child process', stopChild);
+  const stop = () => stopChild(child, 30_000);
+  cleanup.add('all-in-one child process', stop);
   try {
     await waitForLive(url, child);
   } catch (error) {
@@ -133,6 +127,6 @@ export async function runMemory({ system, quick, progress, cleanup }: ScenarioCo
     await publisher.close();
     await events.close();
     await recompute.close();
-    await stopChild();
+    await stop();
   }
 }

@@ -1,4 +1,4 @@
-import { recomputeUsers, type RecomputeDeps, type RecomputeOutcome } from './recompute-users';
+import { RecomputeFailure, recomputeUsers, type RecomputeDeps, type RecomputeOutcome } from './recompute-users';
 
 export type { RecomputeDeps, RecomputeOutcome };
 
@@ -8,6 +8,6 @@ export type { RecomputeDeps, RecomputeOutcome };
  */
 export async function recomputeUser(deps: RecomputeDeps, userId: string): Promise<RecomputeOutcome> {
   const outcome = (await recomputeUsers(deps, [userId])).get(userId)!;
-  if (outcome instanceof Error) throw outcome;
+  if (outcome instanceof RecomputeFailure) throw outcome.error;
   return outcome;
 }

@@ -25,8 +25,17 @@ export interface RecomputeOutcome {
   rows: number;
 }
 
-/** Per user: its outcome, or the error that failed this user alone (or the whole batch). */
-export type RecomputeResults = Map<string, RecomputeOutcome | Error>;
+/**
+ * A user's recompute that failed, alone or with its whole batch. A wrapper rather than the
+ * error itself: errors raised by Node's own modules are not `instanceof Error` in every
+ * realm (Jest's sandbox), so a result is told apart by this class instead.
+ */
+export class RecomputeFailure {
+  constructor(readonly error: Error) {}
+}
+
+/** Per user: its outcome or its failure. */
+export type RecomputeResults = Map<string, RecomputeOutcome | RecomputeFailure>;
 
 function serialize(computed: ComputedAggregates, userId: string): SerializedComputation {
   return {
@@ -54,17 +63,17 @@ function cacheEntries(serialized: SerializedComputation, cachePrefix: string): U
  * unreachable, runs it again for each user alone, so one user whose rows break a
  * statement (or make it time out) does not fail the others.
  */
-async function batchThenAlone<T>(userIds: string[], step: (ids: string[]) => Promise<Map<string, T | Error>>): Promise<Map<string, T | Error>> {
+async function batchThenAlone<T>(userIds: string[], step: (ids: string[]) => Promise<Map<string, T | RecomputeFailure>>): Promise<Map<string, T | RecomputeFailure>> {
   try {
     return await step(userIds);
   } catch (error) {
-    if (userIds.length === 1 || isDatabaseUnavailable(error)) return new Map(userIds.map((id) => [id, error as Error]));
-    const results = new Map<string, T | Error>();
+    if (userIds.length === 1 || isDatabaseUnavailable(error)) return new Map(userIds.map((id) => [id, new RecomputeFailure(error as Error)]));
+    const results = new Map<string, T | RecomputeFailure>();
     for (const id of userIds) {
       try {
         for (const [key, value] of await step([id])) results.set(key, value);
       } catch (alone) {
-        results.set(id, alone as Error);
+        results.set(id, new RecomputeFailure(alone as Error));
       }
     }
     return results;
@@ -83,20 +92,20 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
   const unique = [...new Set(userIds)];
   const computed = await batchThenAlone(unique, async (ids) => {
     const histories = await loadHistories(deps.db.pool, ids, now);
-    const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number } | Error>();
+    const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number } | RecomputeFailure>();
     for (const id of ids) {
       const history = histories.get(id)!;
       try {
         const aggregates = computeUserAggregates(history);
         results.set(id, { computed: aggregates, serialized: serialize(aggregates, id), rows: historyRows(history) });
       } catch (error) {
-        results.set(id, error as Error);
+        results.set(id, new RecomputeFailure(error as Error));
       }
     }
     return results;
   });
 
-  const ready = [...computed].flatMap(([id, c]) => (c instanceof Error ? [] : [{ id, ...c }]));
+  const ready = [...computed].flatMap(([id, c]) => (c instanceof RecomputeFailure ? [] : [{ id, ...c }]));
   const saved = await batchThenAlone(
     ready.map((r) => r.id),
     async (ids) => {
@@ -112,12 +121,12 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
   const results: RecomputeResults = new Map();
   for (const id of unique) {
     const c = computed.get(id)!;
-    if (c instanceof Error) {
+    if (c instanceof RecomputeFailure) {
       results.set(id, c);
       continue;
     }
     const stored = saved.get(id)!;
-    if (stored instanceof Error) {
+    if (stored instanceof RecomputeFailure) {
       results.set(id, stored);
       continue;
     }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { RecomputeOutcome, RecomputeResults } from '@shared/recompute/recompute-users';
+import { RecomputeFailure, type RecomputeOutcome, type RecomputeResults } from '@shared/recompute/recompute-users';
 
 /**
  * Turns the recompute jobs that a worker runs at once into batches: each `recompute(userId)`
@@ -101,10 +101,10 @@ export class RecomputeBatcher {
       return;
     }
     for (const [userId, waiters] of batch) {
-      const outcome = results.get(userId) ?? new Error(`the recompute batch returned nothing for user ${userId}`);
-      if (!(outcome instanceof Error)) this.knownRows.set(userId, outcome.rows);
+      const outcome = results.get(userId) ?? new RecomputeFailure(new Error(`the recompute batch returned nothing for user ${userId}`));
+      if (!(outcome instanceof RecomputeFailure)) this.knownRows.set(userId, outcome.rows);
       for (const w of waiters) {
-        if (outcome instanceof Error) w.reject(outcome);
+        if (outcome instanceof RecomputeFailure) w.reject(outcome.error);
         else w.resolve(outcome);
       }
     }
