@@ -7,6 +7,10 @@ import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { createLogger } from '@shared/logger/logger';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
+import { CacheWriter } from '@shared/cache/cache-writer';
+import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
+import { recomputeUsers } from '@shared/recompute/recompute-users';
+import { waitFor } from './pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { expectedAggregates, expectStoredAggregates } from '../support/expected-aggregates';
@@ -133,6 +137,34 @@ describe('the pipeline on a three-master Redis Cluster', () => {
     expect(after.body.data.reports).toBe(before.body.data.reports + 1);
     const expected = expectedAggregates('bob', published, NOW).entries.find((e) => e.aggregate === 'stress-profile')!;
     expect(after.body.data).toEqual(JSON.parse(JSON.stringify(expected.data)));
+  }, 60_000);
+
+  it('writes a recompute batch that spans slots through the workers\' CacheWriter: every user, and one bus message for the batch', async () => {
+    for (const userId of USERS) {
+      await request(api).get(`/api/analytics/objectives?userId=${userId}`).set(bearer('read'));
+      expect((await request(api).get(`/api/analytics/objectives?userId=${userId}`).set(bearer('read'))).headers['x-cache']).toBe('l1');
+    }
+    const listener = createRedisConnection(system.config.redis, 'subscriber');
+    const messages: string[] = [];
+    listener.on('message', (_channel: string, message: string) => messages.push(message));
+    await listener.subscribe(`${system.config.cachePrefix}:cache:invalidate`);
+    try {
+      const writer = new CacheWriter({ redis: system.infra.redis, prefix: system.config.cachePrefix });
+      const results = await recomputeUsers({ db: system.infra.db, cache: writer, cachePrefix: system.config.cachePrefix, now: () => NOW }, USERS);
+      expect([...results.values()].map((r) => ('stored' in r ? [r.stored, r.cached] : r.error.message))).toEqual(USERS.map(() => [true, true]));
+      await waitFor('the batch message', () => messages.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(messages.map((m) => (JSON.parse(m) as { userIds: string[] }).userIds)).toEqual([USERS]);
+      // The other API dropped every user of the batch from its L1 and reads the fresh entries from L2.
+      for (const userId of USERS) {
+        const res = await request(api).get(`/api/analytics/objectives?userId=${userId}`).set(bearer('read'));
+        const expected = expectedAggregates(userId, published, NOW).entries.find((e) => e.aggregate === 'objectives')!;
+        expect({ userId, tier: res.headers['x-cache'], data: res.body.data }).toEqual({ userId, tier: 'l2', data: JSON.parse(JSON.stringify(expected.data)) });
+      }
+      expect(writer.fallbackCount).toBe(0);
+    } finally {
+      await closeRedis(listener);
+    }
   }, 60_000);
 
   it('reports Redis, PostgreSQL and the queues ready', async () => {

@@ -5,6 +5,10 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { crashLines, startWorkerProcess, type ManagedProcess } from '../support/processes';
 import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from './pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
+import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { readAggregate } from '@shared/store/aggregate-store';
+import { insertEvents, insertSessions } from '@shared/store/event-store';
+import { expectStoredAggregates } from '../support/expected-aggregates';
 import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
 
 /**
@@ -77,4 +81,38 @@ it('re-runs the jobs of a worker killed mid-stream on another worker: every even
   await expectExactTotals(pool, ledger);
   expect(crashLines(second)).toEqual([]);
   expect(second.isAlive()).toBe(true);
+  await second.stop();
+}, 120_000);
+
+it('re-runs the recompute batches of a worker killed mid-batch: every user recomputed from its rows, nothing lost or doubled', async () => {
+  const users = Array.from({ length: 240 }, (_, i) => `batch-${i}`);
+  const traffic = simulatedTraffic(users, { days: 20, seed: 5 });
+  // The raw rows are stored already; only their recomputes are queued (one job per user).
+  for (const batch of chunks(traffic.events, 2_000)) await insertEvents(pool, batch);
+  await insertSessions(pool, traffic.sessions);
+  const recompute = probe.queue(QUEUE_NAMES.recompute);
+  for (const userId of users) await enqueueRecompute(recompute, { userId }, 0);
+  const recomputed = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM analytics_users WHERE user_id LIKE $1 AND recomputed_at IS NOT NULL', ['batch-%'])).rows[0]!.n;
+
+  // Small batches, many in a row: the worker dies with some users stored, others in its running batches.
+  const batchEnv = { ...env, RECOMPUTE_BATCH_USERS: '8' };
+  const first = await startWorkerProcess('batch-worker-1', batchEnv);
+  await waitFor('the first worker to recompute some users', async () => (await recomputed()) >= 16, 30_000, 5);
+  first.signal('SIGKILL');
+  expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  const orphaned = await recompute.getJobs(['active']);
+  expect(orphaned.length).toBeGreaterThan(0);
+  expect(await recomputed()).toBeLessThan(users.length);
+
+  const second = await startWorkerProcess('batch-worker-2', batchEnv);
+  await probe.drained(90_000);
+  expect(await recompute.getJobCounts('failed')).toEqual({ failed: 0 });
+  for (const job of orphaned) expect(await (await recompute.getJob(job.id!))?.getState()).toBe('completed');
+  for (const userId of users) {
+    const dashboard = await readAggregate(pool, userId, 'behavioral-insights/dashboard', '-');
+    expect(dashboard).not.toBeNull();
+    await expectStoredAggregates(pool, userId, traffic, new Date(dashboard!.computedAt));
+  }
+  expect(crashLines(second)).toEqual([]);
+  await second.stop();
 }, 120_000);
