@@ -109,10 +109,10 @@ it('fails a user whose load fails alone: the rest of its batch is stored', async
   const poisoned = new Proxy(pool, {
     get(target, prop) {
       if (prop !== 'query') return Reflect.get(target, prop, target);
-      return (sql: string, params?: unknown[]) => {
-        const users = Array.isArray(params?.[0]) ? (params[0] as string[]) : [];
-        if (sql.includes('AS older_missions') && users.includes('p-poison')) return Promise.reject(new Error('this user breaks the statement'));
-        return target.query(sql, params);
+      return (query: { text: string; values: unknown[] }) => {
+        const users = Array.isArray(query.values?.[0]) ? (query.values[0] as string[]) : [];
+        if (query.text?.includes('AS older_missions') && users.includes('p-poison')) return Promise.reject(new Error('this user breaks the statement'));
+        return target.query(query);
       };
     },
   });

@@ -180,7 +180,7 @@ function poolThatKillsRedisAfterNextCommit(pool: pg.Pool, kill: () => Promise<vo
   let state: 'armed' | 'firing' | 'fired' = 'armed';
   // The save of a recompute is one autocommitted statement (it writes aggregate_snapshots):
   // once it has returned, the aggregates are committed.
-  const isSave = (sql: unknown) => typeof sql === 'string' && sql.includes('INSERT INTO aggregate_snapshots');
+  const isSave = (query: unknown) => String((query as { text?: string })?.text ?? query).includes('INSERT INTO aggregate_snapshots');
   const wrapped = new Proxy(pool, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;

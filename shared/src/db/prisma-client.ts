@@ -39,6 +39,9 @@ export function createDatabase(config: Pick<Config, 'database'>, options: { appl
     maxLifetimeSeconds: POOL_SETTINGS.maxLifetimeSeconds,
     statement_timeout: QUERY_TIMEOUT_MS.default,
     application_name: options.applicationName ?? 'study-analytics',
+    // Every query here is a short index-backed OLTP statement: PostgreSQL's JIT compiles the
+    // batch-sized ones (a recompute batch's load) for longer than they run.
+    options: '-c jit=off',
   });
   // An idle client's error (PostgreSQL restarted) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);

@@ -68,7 +68,7 @@ function batchDocument(computations: readonly SerializedComputation[]): string {
 
 export async function saveComputations(pool: Pick<Pool, 'query'>, computations: readonly SerializedComputation[]): Promise<Set<string>> {
   if (computations.length === 0) return new Set();
-  const { rows } = await pool.query<{ user_id: string }>(SAVE_COMPUTATIONS, [batchDocument(computations)]);
+  const { rows } = await pool.query<{ user_id: string }>({ name: 'save-computations', text: SAVE_COMPUTATIONS, values: [batchDocument(computations)] });
   return new Set(rows.map((r) => r.user_id));
 }
 
