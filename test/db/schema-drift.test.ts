@@ -35,7 +35,7 @@ describe('schema.prisma and prisma/migrations', () => {
     try {
       const schema = readFileSync(join(root, 'prisma', 'schema.prisma'), 'utf8').replace(
         '@@map("analytics_users")',
-        '@@index([recomputedAt], map: "drift_probe_idx")\n  @@map("analytics_users")',
+        '@@index([firstSeenAt], map: "drift_probe_idx")\n  @@map("analytics_users")',
       );
       const probe = join(dir, 'schema.prisma');
       writeFileSync(probe, schema);

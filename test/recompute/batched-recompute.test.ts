@@ -43,7 +43,6 @@ afterAll(async () => {
 async function forget(userIds: string[]): Promise<void> {
   await pool.query('DELETE FROM aggregate_snapshots WHERE user_id = ANY($1)', [userIds]);
   await pool.query('DELETE FROM cognitive_load_snapshots WHERE user_id = ANY($1)', [userIds]);
-  await pool.query('UPDATE analytics_users SET recomputed_at = NULL WHERE user_id = ANY($1)', [userIds]);
   await deleteKeysWithPrefix(REDIS_URL, cachePrefix);
 }
 
@@ -54,10 +53,9 @@ async function footprint(userIds: string[]) {
     [userIds],
   );
   const loads = await pool.query('SELECT user_id, day, load_score, level, computed_at FROM cognitive_load_snapshots WHERE user_id = ANY($1) ORDER BY user_id COLLATE "C", day', [userIds]);
-  const recomputedAt = await pool.query('SELECT user_id, recomputed_at FROM analytics_users WHERE user_id = ANY($1) ORDER BY user_id COLLATE "C"', [userIds]);
   const keys = (await redis.keys(`${cachePrefix}:*:a:*`)).sort();
   const entries = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, (JSON.parse((await redis.get(key))!) as { v: unknown }).v] as const)));
-  return { aggregates: aggregates.rows, loads: loads.rows, recomputedAt: recomputedAt.rows, entries };
+  return { aggregates: aggregates.rows, loads: loads.rows, entries };
 }
 
 function outcomesOf(results: Map<string, RecomputeOutcome | RecomputeFailure>): Record<string, string> {

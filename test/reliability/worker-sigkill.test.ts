@@ -92,7 +92,7 @@ it('re-runs the recompute batches of a worker killed mid-batch: every user recom
   await insertSessions(pool, traffic.sessions);
   const recompute = probe.queue(QUEUE_NAMES.recompute);
   for (const userId of users) await enqueueRecompute(recompute, { userId }, 0);
-  const recomputed = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM analytics_users WHERE user_id LIKE $1 AND recomputed_at IS NOT NULL', ['batch-%'])).rows[0]!.n;
+  const recomputed = async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM aggregate_snapshots WHERE user_id LIKE $1 AND aggregate = 'behavioral-insights/dashboard'`, ['batch-%'])).rows[0]!.n;
 
   // Small batches, many in a row: the worker dies with some users stored, others in its running batches.
   const batchEnv = { ...env, RECOMPUTE_BATCH_USERS: '8' };

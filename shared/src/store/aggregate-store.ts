@@ -23,40 +23,36 @@ export interface SerializedComputation {
 /**
  * Saves a batch of computations in ONE statement (one round trip, one transaction), with
  * one jsonb parameter: node-postgres escapes every element of an array parameter, which
- * cost more than the save itself. Per user, the newest computation wins: the user's
- * analytics_users row is locked (in user order, so concurrent saves and ingest batches
- * cannot deadlock) and its `recomputed_at` compared, so a user's rows are all replaced or
- * none is. Users unknown to analytics_users (no raw rows) are stored unguarded, each row
- * still only over an older one. Resolves with the users whose computation was stored.
+ * cost more than the save itself. The newest computation of a user wins row by row: a row
+ * is replaced only by a computation at least as new. Every computation writes the same
+ * keys and the statement writes them in key order, so two saves of one user meet at its
+ * first row and the later one sees all of the earlier one's rows or none: a user's rows
+ * are replaced all or none, and no two saves can deadlock. Resolves with the users whose
+ * computation was stored (all of its rows).
  */
-const SAVE_COMPUTATIONS = `
+export const SAVE_COMPUTATIONS = `
 WITH input AS (
   SELECT x.u, x.c, x.d, x.s, x.l, x.e FROM jsonb_to_recordset($1::jsonb) AS x(u varchar, c timestamptz, d date, s float8, l varchar, e jsonb)
-), locked AS (
-  SELECT a.user_id FROM analytics_users a WHERE a.user_id IN (SELECT u FROM input) ORDER BY a.user_id FOR UPDATE
-), bumped AS (
-  UPDATE analytics_users a SET recomputed_at = i.c FROM input i
-  WHERE a.user_id = i.u AND a.user_id IN (SELECT user_id FROM locked) AND (a.recomputed_at IS NULL OR a.recomputed_at <= i.c)
-  RETURNING a.user_id
-), winners AS (
-  SELECT i.* FROM input i
-  WHERE i.u IN (SELECT user_id FROM bumped) OR NOT EXISTS (SELECT 1 FROM analytics_users a WHERE a.user_id = i.u)
 ), upserted AS (
   INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
-  SELECT w.u, en.value->>0, en.value->>1, en.value->2, w.c FROM winners w CROSS JOIN LATERAL jsonb_array_elements(w.e) AS en(value)
+  SELECT i.u, en.value->>0, en.value->>1, en.value->2, i.c FROM input i CROSS JOIN LATERAL jsonb_array_elements(i.e) AS en(value)
   ORDER BY 1, 2, 3
   ON CONFLICT (user_id, aggregate, period) DO UPDATE SET data = EXCLUDED.data, computed_at = EXCLUDED.computed_at
   WHERE aggregate_snapshots.computed_at <= EXCLUDED.computed_at
+  RETURNING user_id
+), stored AS (
+  SELECT i.* FROM input i JOIN (SELECT user_id, count(*) AS n FROM upserted GROUP BY user_id) w ON w.user_id = i.u
+  WHERE w.n = jsonb_array_length(i.e)
 ), load_snapshot AS (
   INSERT INTO cognitive_load_snapshots (user_id, day, load_score, level, computed_at)
-  SELECT w.u, w.d, w.s, w.l, w.c FROM winners w ORDER BY 1
+  SELECT s.u, s.d, s.s, s.l, s.c FROM stored s ORDER BY 1
   ON CONFLICT (user_id, day) DO UPDATE SET load_score = EXCLUDED.load_score, level = EXCLUDED.level, computed_at = EXCLUDED.computed_at
   WHERE cognitive_load_snapshots.computed_at <= EXCLUDED.computed_at
 )
-SELECT u AS user_id FROM winners`;
+SELECT u AS user_id FROM stored`;
 
 /** The batch as one JSON document, built from the already serialized entries. */
-function batchDocument(computations: readonly SerializedComputation[]): string {
+export function batchDocument(computations: readonly SerializedComputation[]): string {
   return `[${computations
     .map((c) => {
       const entries = c.entries.map((e) => `[${JSON.stringify(e.aggregate)},${JSON.stringify(e.period)},${e.json}]`).join(',');
