@@ -9,20 +9,35 @@ export interface RecomputeJobData {
 
 export const RECOMPUTE_JOB_NAME = 'recompute-user';
 
+function recomputeJob(data: RecomputeJobData, debounceMs: number) {
+  return {
+    name: RECOMPUTE_JOB_NAME,
+    data,
+    opts: {
+      delay: debounceMs,
+      deduplication: { id: data.userId, keepLastIfActive: true },
+      attempts: 5,
+      backoff: { type: 'exponential' as const, delay: 500 },
+      removeOnComplete: { age: 600, count: 1_000 },
+      removeOnFail: { age: 7 * 24 * 3_600 },
+    },
+  };
+}
+
 /**
  * Marks a user dirty. At most one recompute per user runs at a time and a burst of events
  * gives one recompute: deduplication by user id keeps one delayed job (the debounce
  * window) and, while one runs, one more that starts after it (keepLastIfActive).
  */
 export async function enqueueRecompute(queue: Queue, data: RecomputeJobData, debounceMs: number): Promise<void> {
-  await queue.add(RECOMPUTE_JOB_NAME, data, {
-    delay: debounceMs,
-    deduplication: { id: data.userId, keepLastIfActive: true },
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 500 },
-    removeOnComplete: { age: 600, count: 1_000 },
-    removeOnFail: { age: 7 * 24 * 3_600 },
-  });
+  const job = recomputeJob(data, debounceMs);
+  await queue.add(job.name, job.data, job.opts);
+}
+
+/** Marks many users dirty in one round trip (an ingest batch, a maintenance page). */
+export async function enqueueRecomputes(queue: Queue, items: RecomputeJobData[], debounceMs: number): Promise<void> {
+  if (items.length === 0) return;
+  await queue.addBulk(items.map((data) => recomputeJob(data, debounceMs)));
 }
 
 export class RecomputeTimeoutError extends Error {

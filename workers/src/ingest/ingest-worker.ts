@@ -4,7 +4,7 @@ import type { JobTrace } from '@shared/queues/queue-names';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
-import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { enqueueRecomputes } from '@shared/recompute/recompute-queue';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
 import { RowBatcher } from './row-batcher';
 
@@ -116,10 +116,10 @@ export class IngestWorker<T extends { userId: string }> {
       const seen = earliest.get(trace.userId);
       if (!seen || trace.publishedAt < seen.publishedAt) earliest.set(trace.userId, trace);
     }
-    await Promise.all(
-      [...earliest.values()].map((trace) =>
-        enqueueRecompute(this.options.recomputeQueue, { userId: trace.userId, publishedAt: trace.publishedAt, requestId: trace.requestId }, this.options.debounceMs),
-      ),
+    await enqueueRecomputes(
+      this.options.recomputeQueue,
+      [...earliest.values()].map((trace) => ({ userId: trace.userId, publishedAt: trace.publishedAt, requestId: trace.requestId })),
+      this.options.debounceMs,
     );
   }
 }

@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/prisma-client';
 import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
-import { enqueueRecompute } from '@shared/recompute/recompute-queue';
+import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
 import { countUsers, userPages } from '@shared/recompute/user-pages';
 
 /**
@@ -33,7 +33,7 @@ export const WARMING_LOOKBACK_DAYS = 7;
 export const WARMING_MAX_USERS = 1_000;
 
 async function enqueueRecomputes(deps: MaintenanceDeps, userIds: string[]): Promise<void> {
-  await Promise.all(userIds.map((userId) => enqueueRecompute(deps.recomputeQueue, { userId }, deps.config.recomputeDebounceMs)));
+  await enqueueRecomputeJobs(deps.recomputeQueue, userIds.map((userId) => ({ userId })), deps.config.recomputeDebounceMs);
 }
 
 /**
