@@ -61,6 +61,22 @@ return #KEYS - 2`;
 
 export const UNAVAILABLE = Symbol('l2-unavailable');
 
+/**
+ * The write-through script as a named command (EVALSHA): a recompute batch sends it once
+ * per user, and its text is then sent and hashed once per connection instead of each time.
+ */
+const WRITE_THROUGH_COMMAND = 'saWriteThrough';
+type WithWriteThrough = { [WRITE_THROUGH_COMMAND](...args: (string | number)[]): Promise<unknown> };
+const withCommands = new WeakSet<object>();
+/** The client with the command defined (a pipeline gets the client's commands when it is created, so define first). */
+function withWriteThrough(redis: RedisClient): RedisClient & WithWriteThrough {
+  if (!withCommands.has(redis)) {
+    redis.defineCommand(WRITE_THROUGH_COMMAND, { lua: WRITE_THROUGH });
+    withCommands.add(redis);
+  }
+  return redis as RedisClient & WithWriteThrough;
+}
+
 /** An invalidation-bus message to publish from inside an L2 script. */
 export interface BusMessage {
   channel: string;
@@ -164,12 +180,13 @@ export class L2Cache {
     const message = announce(users.map((u) => u.userId));
     const result = await this.attempt('write_through', async () => {
       if (this.redis.isCluster) {
-        const settled = await Promise.allSettled(users.map((user) => this.redis.eval(WRITE_THROUGH, ...argsOf(user))));
+        const redis = withWriteThrough(this.redis);
+        const settled = await Promise.allSettled(users.map((user) => redis[WRITE_THROUGH_COMMAND](...argsOf(user))));
         settled.forEach((outcome, i) => outcome.status === 'fulfilled' && written.add(users[i]!.userId));
         if (message) await this.redis.publish(message.channel, message.message);
       } else {
-        const pipeline = this.redis.pipeline();
-        for (const user of users) pipeline.eval(WRITE_THROUGH, ...argsOf(user));
+        const pipeline = withWriteThrough(this.redis).pipeline() as ReturnType<RedisClient['pipeline']> & WithWriteThrough;
+        for (const user of users) pipeline[WRITE_THROUGH_COMMAND](...argsOf(user));
         if (message) pipeline.publish(message.channel, message.message);
         const replies = (await pipeline.exec()) ?? [];
         users.forEach((user, i) => !replies[i]?.[0] && replies[i] && written.add(user.userId));
