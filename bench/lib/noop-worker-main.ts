@@ -15,6 +15,7 @@ export type NoopWorkerMessage = { type: 'ready' } | { type: 'completed'; count: 
 
 /** Completions are reported at most this often: one IPC message per job would cost the measured process more than the job. */
 const REPORT_EVERY_MS = 5;
+const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 function send(message: NoopWorkerMessage): void {
   process.send?.(message);
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
+      // A worker's close waits for Redis, which may be gone with the parent that started it.
+      setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
       await worker.close();
       await closeRedis(connection);
       process.exit(0);

@@ -1,4 +1,4 @@
-import type { ScenarioResults } from './results';
+import type { FreshnessResult, ScenarioResults } from './results';
 import { evaluateTargets } from './targets';
 
 const read = (rps: number, p99Ms = 10) => ({ rps, p50Ms: 1, p99Ms, ratio: rps / 1_000, tierShare: 1, errors: 0 });
@@ -34,18 +34,70 @@ describe('evaluateTargets', () => {
     });
   });
 
+  const freshness = (overrides: Partial<FreshnessResult> = {}): FreshnessResult => ({
+    targetEventsPerSec: 1_000,
+    achievedEventsPerSec: 1_000,
+    seconds: 10,
+    users: 1,
+    probes: 10,
+    pollIntervalMs: 10,
+    p50Ms: 100,
+    p95Ms: 200,
+    p99Ms: 300,
+    maxMs: 900,
+    backlogAtEnd: 0,
+    recomputesPerSec: 100,
+    giveUpMs: 30_000,
+    notVisible: 0,
+    skippedProbes: 0,
+    quiet: { eventsPerSec: 100, p50Ms: 120, p95Ms: 150, p99Ms: 200, notVisible: 0, probes: 100 },
+    maxSustainedEventsPerSec: 1_500,
+    maxSustainedStoppedBy: 'p99',
+    stepSeconds: 30,
+    steps: [],
+    ...overrides,
+  });
+  const freshnessMet = (overrides: Partial<FreshnessResult>) => Object.fromEntries(evaluateTargets({ freshness: freshness(overrides) }).filter((t) => t.scenario === 'freshness').map((t) => [t.target, t.met]));
+
   it('needs both p99 ≤ 1 s and the 1,000 events/s rate for freshness', () => {
-    const base = { targetEventsPerSec: 1_000, seconds: 10, users: 1, probes: 10, pollIntervalMs: 10, p50Ms: 100, p95Ms: 200, maxMs: 900, backlogAtEnd: 0, recomputesPerSec: 100, giveUpMs: 30_000, notVisible: 0, skippedProbes: 0 };
-    const met = (achievedEventsPerSec: number, p99Ms: number) =>
-      evaluateTargets({ freshness: { ...base, achievedEventsPerSec, p99Ms } }).find((t) => t.target.startsWith('p99'))!.met;
+    const met = (achievedEventsPerSec: number, p99Ms: number) => freshnessMet({ achievedEventsPerSec, p99Ms })['p99 ≤ 1,000 ms at 1,000 events/s'];
     expect(met(1_000, 900)).toBe(true);
     expect(met(1_000, 1_100)).toBe(false);
     expect(met(600, 300)).toBe(false);
   });
 
+  it('meets every freshness target of a healthy run, and misses each on its own figure', () => {
+    expect(Object.values(freshnessMet({})).every((met) => met === true)).toBe(true);
+    expect(freshnessMet({ p95Ms: 601 })['p95 ≤ 600 ms at 1,000 events/s']).toBe(false);
+    expect(freshnessMet({ notVisible: 1 })['every probe visible at 1,000 events/s']).toBe(false);
+    expect(freshnessMet({ backlogAtEnd: 1_000 })['backlog at end ≤ 1 s of events at 1,000 events/s']).toBe(true);
+    expect(freshnessMet({ backlogAtEnd: 1_001 })['backlog at end ≤ 1 s of events at 1,000 events/s']).toBe(false);
+    expect(freshnessMet({ quiet: { ...freshness().quiet, p99Ms: 301 } })['p99 ≤ 300 ms at 100 events/s (quiet)']).toBe(false);
+    expect(freshnessMet({ maxSustainedEventsPerSec: 500 })['max sustained rate ≥ 1,000 events/s (informative)']).toBe(false);
+  });
+
+  const point = (events: number, p50Ms: number) => ({ events, sessions: 0, p50Ms, minMs: p50Ms, samples: 1, phasesMs: { load: 0, compute: 0, saveAndWriteThrough: 0 } });
+
+  it('judges the CPU per user of batches of 64 (one in flight), when every process was measured', () => {
+    const row = (batchSize: number, inFlight: number, total: number | null) => ({
+      batchSize,
+      inFlight,
+      users: 100,
+      seconds: 1,
+      usersPerSec: 100,
+      cpuMsPerUser: { node: 1, postgres: total === null ? null : 0.5, redis: 0.1, total },
+    });
+    const cpuTarget = (batch: ReturnType<typeof row>[]) =>
+      evaluateTargets({ recompute: { points: [point(100, 5)], growthExponent: 1, batchEvents: 100, batch } }).find((t) => t.target.startsWith('batches of 64'))!.met;
+    expect(cpuTarget([row(16, 1, 5), row(64, 1, 1.6), row(64, 2, 9)])).toBe(true);
+    expect(cpuTarget([row(64, 1, 2.5)])).toBe(false);
+    expect(cpuTarget([row(64, 1, null)])).toBeNull();
+    expect(cpuTarget([])).toBeNull();
+  });
+
   it('evaluates the 10,000-event recompute point only when it was measured', () => {
-    const point = (events: number, p50Ms: number) => ({ events, sessions: 0, p50Ms, minMs: p50Ms, samples: 1, phasesMs: { load: 0, compute: 0, saveAndWriteThrough: 0 } });
-    const at10k = (points: ReturnType<typeof point>[]) => evaluateTargets({ recompute: { points, growthExponent: 1 } }).find((t) => t.target.includes('10,000'))!;
+    const at10k = (points: ReturnType<typeof point>[]) =>
+      evaluateTargets({ recompute: { points, growthExponent: 1, batchEvents: 100, batch: [] } }).find((t) => t.target.includes('10,000'))!;
     expect(at10k([point(100, 5), point(1_000, 20)]).met).toBeNull();
     expect(at10k([point(100, 5), point(10_000, 40)]).met).toBe(true);
     expect(at10k([point(100, 5), point(10_000, 60)]).met).toBe(false);

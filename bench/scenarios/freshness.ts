@@ -25,7 +25,7 @@ export async function runFreshness({ system, quick, progress }: ScenarioContext)
   // A probe still invisible after this long is counted at this value (a lower bound).
   const giveUpMs = quick ? 5_000 : 30_000;
   const load = new ProbedLoad(system, { background: BACKGROUND_USERS, probes: PROBE_USERS }, 11);
-  const window = (eventsPerSec: number, seconds: number): Promise<LoadWindow> => {
+  const measure = (eventsPerSec: number, seconds: number): Promise<LoadWindow> => {
     progress(`${eventsPerSec.toLocaleString('en')} events/s for ${seconds} s…`);
     return load.run({ eventsPerSec, seconds, giveUpMs }, progress);
   };
@@ -35,14 +35,14 @@ export async function runFreshness({ system, quick, progress }: ScenarioContext)
   progress(`warm-up: one event for each of ${PROBE_USERS} probe users and ${BACKGROUND_USERS.toLocaleString('en')} users…`);
   await load.warmUp();
 
-  const quiet = await window(QUIET_PER_SEC, quick ? 8 : 30);
+  const quiet = await measure(QUIET_PER_SEC, quick ? 8 : 30);
   report('quiet', quiet);
-  const main = await window(TARGET_PER_SEC, quick ? 10 : 60);
+  const main = await measure(TARGET_PER_SEC, quick ? 10 : 60);
   report('target', main);
 
   const stepSeconds = quick ? 6 : 30;
   const sustained = await findMaxSustained(stepRates(quick ? QUICK_MAX_STEP_PER_SEC : MAX_STEP_PER_SEC), async (eventsPerSec) => {
-    const step = await window(eventsPerSec, stepSeconds);
+    const step = await measure(eventsPerSec, stepSeconds);
     report(`step ${eventsPerSec}/s`, step);
     return { eventsPerSec, achievedEventsPerSec: step.achievedEventsPerSec, p99Ms: step.p99Ms, backlogAtEnd: step.backlogAtEnd, notVisible: step.notVisible };
   });

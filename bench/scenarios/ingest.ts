@@ -40,10 +40,12 @@ async function untilIdle(system: BenchSystem, start: number): Promise<number> {
   return (performance.now() - start) / 1_000;
 }
 
+/** Every event stored, and every user's aggregates computed since `since` (a computation replaces all of a user's snapshot rows, each stamped with its time). */
 async function checkApplied(system: BenchSystem, userPrefix: string, expected: number, since: Date): Promise<void> {
   const { rows } = await system.pool.query<{ stored: number; stale: number }>(
     `SELECT (SELECT count(*)::int FROM behavioral_events WHERE user_id LIKE $1) AS stored,
-            (SELECT count(*)::int FROM analytics_users WHERE user_id LIKE $1 AND (recomputed_at IS NULL OR recomputed_at < $2)) AS stale`,
+            (SELECT count(*)::int FROM analytics_users u WHERE u.user_id LIKE $1
+               AND NOT EXISTS (SELECT 1 FROM aggregate_snapshots s WHERE s.user_id = u.user_id AND s.computed_at >= $2)) AS stale`,
     [`${userPrefix}%`, since],
   );
   const { stored, stale } = rows[0]!;

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '@shared/config/config';
 import { ShutdownCoordinator } from '@shared/lifecycle/shutdown';
 import { createLogger } from '@shared/logger/logger';
 import { CacheWriter } from '@shared/cache/cache-writer';
+import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
 import { createConnections, StartupError } from '@shared/runtime/infrastructure';
 import { startWorkerRuntime } from './worker-runtime';
 import { answerMetricRequests } from './worker-processes';
@@ -19,9 +20,14 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
   const connections = await createConnections(config, logger, { applicationName: 'study-analytics-worker' });
   shutdown.add(2, { name: 'connections', run: () => connections.close() });
-  // Workers only write the cache: no L1 and no bus subscription in this process.
+  // Workers only write the cache: no L1 and no bus subscription in this process. Their own
+  // connection: a batch's write-through may take longer than a read is allowed to.
+  const writerRedis = createRedisConnection(config.redis, 'writer', 'study-analytics:cache-writer');
+  writerRedis.on('error', (error) => logger.debug({ err: error.message }, 'cache writer Redis connection error'));
+  shutdown.add(2, { name: 'cache writer connection', run: () => closeRedis(writerRedis) });
+  await waitForRedis(writerRedis, 5_000).catch(() => logger.warn('the cache writer cannot reach Redis yet; recomputes retry their write-through'));
   const cache = new CacheWriter({
-    redis: connections.redis,
+    redis: writerRedis,
     prefix: config.cachePrefix,
     ttlOverrides: config.cache.ttlOverrides,
     registry: connections.registry,

@@ -8,9 +8,11 @@ import type { Config } from '../config/config';
  * - `producer`: enqueueing from an HTTP request must fail fast so the client gets a 503
  *   instead of a hanging request; no offline queue.
  * - `cache`: the read path; fails fast, short command timeout, falls back to L1 and PostgreSQL.
+ * - `writer`: the workers' cache write-through; fails fast while Redis is down, but gives a
+ *   batch's pipeline (tens of scripts) time to be answered on a busy machine.
  * - `subscriber`: pub/sub for cache invalidation; reconnects forever.
  */
-export type RedisRole = 'worker' | 'producer' | 'cache' | 'subscriber';
+export type RedisRole = 'worker' | 'producer' | 'cache' | 'writer' | 'subscriber';
 export type RedisClient = Redis | Cluster;
 
 const RETRY_CAP_MS = 2_000;
@@ -27,6 +29,8 @@ function roleOptions(role: RedisRole): RedisOptions {
       return { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, retryStrategy };
     case 'cache':
       return { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1_000, commandTimeout: 500, retryStrategy };
+    case 'writer':
+      return { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 5_000, retryStrategy };
   }
 }
 

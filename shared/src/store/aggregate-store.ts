@@ -30,7 +30,7 @@ export interface SerializedComputation {
  * are replaced all or none, and no two saves can deadlock. Resolves with the users whose
  * computation was stored (all of its rows).
  */
-export const SAVE_COMPUTATIONS = `
+const SAVE_COMPUTATIONS = `
 WITH input AS (
   SELECT x.u, x.c, x.d, x.s, x.l, x.e FROM jsonb_to_recordset($1::jsonb) AS x(u varchar, c timestamptz, d date, s float8, l varchar, e jsonb)
 ), upserted AS (
@@ -52,7 +52,7 @@ WITH input AS (
 SELECT u AS user_id FROM stored`;
 
 /** The batch as one JSON document, built from the already serialized entries. */
-export function batchDocument(computations: readonly SerializedComputation[]): string {
+function batchDocument(computations: readonly SerializedComputation[]): string {
   return `[${computations
     .map((c) => {
       const entries = c.entries.map((e) => `[${JSON.stringify(e.aggregate)},${JSON.stringify(e.period)},${e.json}]`).join(',');
