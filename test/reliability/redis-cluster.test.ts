@@ -21,7 +21,7 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * The end-to-end pipeline on a private three-master Redis Cluster: BullMQ under a
  * hash-tagged prefix, cluster-mode ioredis everywhere, the cache's per-user hash tags and
  * Lua scripts, the pub/sub invalidation bus, the read API with its X-Cache tiers. Passes
- * when the stored and served aggregates equal an independent computation.
+ * when the stored and served aggregates equal the formulas run over the published rows.
  */
 const NOW = new Date();
 const USERS = ['alice', 'bob', 'chen', 'dana', 'emeka', 'farah'];

@@ -8,7 +8,11 @@ import { historyOf } from '../fixtures/history-builder';
 
 /**
  * What a user's aggregates must be, computed in the test straight from what was published
- * (deduplicated by id), without the store's SQL: an independent oracle for the pipeline.
+ * (deduplicated by id), without the store's SQL. This is not an independent computation: it
+ * runs the same formulas (`computeUserAggregates`) over the published rows, so it is an oracle
+ * for the pipeline and storage (ingest, dedup, the loader's SQL, what is stored and served), never
+ * for the formulas themselves: a wrong formula would be wrong on both sides. The formulas are
+ * checked against hand-worked SPEC cases in test/golden/.
  */
 export function toEventRow(e: BehavioralEvent): EventRow {
   const p = e.properties as Record<string, unknown>;

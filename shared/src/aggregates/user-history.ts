@@ -46,7 +46,7 @@ export interface UserHistory {
   interventionEvents: EventRow[];
   /** card_reviewed events of the objectives named by interventions, within 14 d of one of them (a superset is fine). */
   interventionReviews: EventRow[];
-  /** For each objective reviewed in the 90 days: up to its 10 latest card reviews of any age (≤ now), any order. */
+  /** For each objective reviewed in the 90 days: at least its 10 latest card reviews of any age (≤ now), any order (the formulas keep the 10 latest). */
   latestReviewsByObjective: Record<string, EventRow[]>;
   /** Sessions with startedAt in (now − 90 d, now], plus any whose endedAt is in (now − 24 h, now]. */
   sessions: SessionRow[];
