@@ -5,7 +5,10 @@ const config = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    // jose ships ESM only, and Jest cannot require() an ES module on Node 20: compile it like our code.
+    '/node_modules/\\.pnpm/jose@[^/]+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/jose@|jose/)'],
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
   testMatch: ['<rootDir>/{shared,services,workers,test,scripts,bench}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],

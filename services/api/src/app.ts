@@ -14,6 +14,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { adminRouter } from './features/admin/admin-router';
 import { analyticsRouter } from './features/analytics/analytics-controller';
+import { analyticsCors } from './features/analytics/analytics-cors';
 import { AnalyticsReadService } from './features/analytics/analytics-read-service';
 import { PredictionsGenerator } from './features/analytics/predictions-generator';
 import { healthRouter } from './features/health/health-controller';
@@ -24,6 +25,7 @@ import { buildOpenApiDocument } from './features/openapi/openapi-document';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
+import { subjectBindings } from './http/principal';
 
 export interface AppDeps {
   config: Config;
@@ -45,7 +47,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** The Express application, without listening: the one place routes are wired. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
-  const auth = createAuthenticator(config.apiKeys);
+  const auth = createAuthenticator(config.apiKeys, config.userTokens);
   if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
   pipelineMetricsFor(deps.registry);
   const metrics = createApiMetrics(deps.registry, { db: deps.db, poolMax: config.database.connectionLimit, redis: deps.redis, queues: deps.queues });
@@ -68,6 +70,9 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+      // Who made the request (a key's id or a user token's user), and why a token was refused;
+      // the Authorization header itself is redacted by the logger.
+      customProps: (_req, res) => ({ ...subjectBindings(res), ...(res.locals?.tokenRefused ? { tokenRefused: res.locals.tokenRefused as string } : {}) }),
       // 503 = a dependency is down (readiness probes repeat it every few seconds): warn, not error;
       // error is kept for what is a bug (500) so a healthy app logs none.
       customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
@@ -87,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  app.use(analyticsCors(config.corsOrigins));
   app.use(analyticsRouter({ auth, reads, predictions }));
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: ingestRateLimit({ redis: deps.redis, prefix: config.cachePrefix, perMinute: config.rateLimitPerMinute, logger }) }));
   app.use(adminRouter({ auth, cache: deps.cache, queues: deps.queues, readOnly: config.bullBoardReadOnly }));

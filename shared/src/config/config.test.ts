@@ -83,6 +83,54 @@ describe('loadConfig', () => {
     expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad:1000' })).toEqual([expect.stringContaining('CACHE_TTL_OVERRIDES')]);
   });
 
+  describe('user tokens and CORS (SPEC 4.1)', () => {
+    const secret = 'x'.repeat(32);
+
+    it('accepts only API keys and no browser origin unless told otherwise', () => {
+      expect(loadConfig({})).toMatchObject({ userTokens: null, corsOrigins: [] });
+    });
+
+    it('verifies HS256 with AUTH_JWT_SECRET, or the JWKS of AUTH_JWKS_URL with cached keys, checking issuer and audience when set', () => {
+      expect(loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_ISSUER: 'https://app.example.com', AUTH_JWT_AUDIENCE: 'analytics' }).userTokens).toEqual({
+        keys: { kind: 'secret', secret },
+        issuer: 'https://app.example.com',
+        audience: 'analytics',
+      });
+      expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'read:0123456789abcdef', AUTH_JWKS_URL: 'https://app.example.com/.well-known/jwks.json' }).userTokens).toEqual({
+        keys: { kind: 'jwks', url: 'https://app.example.com/.well-known/jwks.json', cooldownMs: 30_000, cacheMaxAgeMs: 600_000 },
+        issuer: undefined,
+        audience: undefined,
+      });
+    });
+
+    it('allows a plain-http JWKS outside production (a study app on this machine)', () => {
+      expect(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:4000/jwks.json' }).userTokens?.keys).toMatchObject({ kind: 'jwks', url: 'http://127.0.0.1:4000/jwks.json' });
+    });
+
+    it('parses CORS_ORIGINS as a comma list of origins', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://dashboard.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://dashboard.example.com', 'http://localhost:5173']);
+    });
+
+    it('refuses a short secret, a plain-http JWKS in production, both key sources, and what is not an origin, one line each', () => {
+      expect(problemsOf({ AUTH_JWT_SECRET: 'short-secret' })).toEqual(['AUTH_JWT_SECRET: must be at least 32 bytes (HS256 needs a 256-bit secret)']);
+      expect(problemsOf({ NODE_ENV: 'production', API_KEYS: 'read:0123456789abcdef', AUTH_JWKS_URL: 'http://app.example.com/jwks.json' })).toEqual([
+        'AUTH_JWKS_URL: must be https:// when NODE_ENV=production',
+      ]);
+      expect(problemsOf({ AUTH_JWT_SECRET: secret, AUTH_JWKS_URL: 'https://app.example.com/jwks.json' })).toEqual([
+        'AUTH_JWKS_URL: set either AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256), not both',
+      ]);
+      expect(problemsOf({ AUTH_JWKS_URL: 'app.example.com/jwks.json' })).toEqual([expect.stringMatching(/^AUTH_JWKS_URL: must be an http\(s\):\/\/ URL/)]);
+      expect(problemsOf({ AUTH_JWT_AUDIENCE: 'analytics' })).toEqual(['AUTH_JWT_AUDIENCE: has no effect without AUTH_JWT_SECRET or AUTH_JWKS_URL']);
+      for (const origin of ['*', 'https://dashboard.example.com/', 'https://dashboard.example.com/app', 'dashboard.example.com', 'ftp://dashboard.example.com']) {
+        expect(problemsOf({ CORS_ORIGINS: origin })).toEqual([expect.stringMatching(/^CORS_ORIGINS: ".*" is not an origin/)]);
+      }
+      for (const problem of [...problemsOf({ AUTH_JWT_SECRET: 'short-secret' }), ...problemsOf({ AUTH_JWT_SECRET: secret, AUTH_JWKS_URL: 'https://a.example/jwks' })]) {
+        expect(problem).not.toMatch(/short-secret|xxxx/);
+        expect(problem).not.toContain('\n');
+      }
+    });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).port).toBe(3000);
   });

@@ -65,6 +65,40 @@ const apiKeys = z
     });
   });
 
+const corsOrigins = z
+  .string()
+  .trim()
+  .transform((value, ctx): string[] =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const origin = originOf(entry);
+        if (!origin) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin (scheme://host[:port], no path), e.g. https://dashboard.example.com` });
+        return origin ?? entry;
+      }),
+  );
+
+/** The origin a browser sends for `value`, or null if `value` is anything more or less than an origin. */
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password && !value.endsWith('/');
+    return bare && (url.protocol === 'https:' || url.protocol === 'http:') ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+// HS256 is only as strong as its secret: RFC 7518 asks for at least the hash size, 256 bits.
+const jwtSecret = z.string().refine((value) => Buffer.byteLength(value, 'utf8') >= 32, 'must be at least 32 bytes (HS256 needs a 256-bit secret)');
+
+const jwksUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'must be an http(s):// URL of the study app\'s JWKS');
+
 const cronExpression = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression of 5 or 6 fields');
 
 const envSchema = z.object({
@@ -99,11 +133,32 @@ const envSchema = z.object({
   CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: intFrom(1024, 8 * 1024 ** 3).default(256 * 1024 ** 2),
   CACHE_TTL_OVERRIDES: z.string().optional(),
+  AUTH_JWT_SECRET: jwtSecret.optional(),
+  AUTH_JWKS_URL: jwksUrl.optional(),
+  AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  CORS_ORIGINS: corsOrigins.default([]),
 });
 
 export type RedisTarget =
   | { mode: 'standalone'; url: string; password?: string; db?: number }
   | { mode: 'cluster'; nodes: { host: string; port: number }[]; password?: string };
+
+/**
+ * Where the keys of the study app's user tokens come from (SPEC 4.1): a shared HS256
+ * secret, or its JWKS (RS256 / ES256). The JWKS is cached for `cacheMaxAgeMs`; a token
+ * whose key id is not in the cache fetches it again, at most once per `cooldownMs`, so a
+ * rotated key is picked up without letting unknown key ids hammer the study app.
+ */
+export type UserTokenKeys = { kind: 'secret'; secret: string } | { kind: 'jwks'; url: string; cooldownMs: number; cacheMaxAgeMs: number };
+
+export interface UserTokenConfig {
+  keys: UserTokenKeys;
+  issuer?: string;
+  audience?: string;
+}
+
+export const JWKS_CACHE_DEFAULTS = { cooldownMs: 30_000, cacheMaxAgeMs: 600_000 } as const;
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -113,6 +168,10 @@ export interface Config {
   queuePrefix: string;
   cachePrefix: string;
   apiKeys: ApiKey[];
+  /** Verification of user-scoped tokens for the dashboard in a browser; null: API keys only. */
+  userTokens: UserTokenConfig | null;
+  /** Origins whose pages may call the analytics routes from a browser (CORS). */
+  corsOrigins: string[];
   logLevel: string;
   bullBoardReadOnly: boolean;
   recomputeDebounceMs: number;
@@ -177,6 +236,29 @@ export function hasHashTag(key: string): boolean {
   return open >= 0 && key.indexOf('}', open + 1) > open + 1;
 }
 
+function userTokenProblems(env: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+    problems.push('AUTH_JWKS_URL: set either AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256), not both');
+  }
+  // Over plain http, anyone on the network path could swap in keys of their own and sign a token for any user.
+  if (env.AUTH_JWKS_URL && env.NODE_ENV === 'production' && !env.AUTH_JWKS_URL.startsWith('https://')) {
+    problems.push('AUTH_JWKS_URL: must be https:// when NODE_ENV=production');
+  }
+  const verifies = Boolean(env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL);
+  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+    if (env[name] && !verifies) problems.push(`${name}: has no effect without AUTH_JWT_SECRET or AUTH_JWKS_URL`);
+  }
+  return problems;
+}
+
+function userTokensFrom(env: z.infer<typeof envSchema>): UserTokenConfig | null {
+  const claims = { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE };
+  if (env.AUTH_JWT_SECRET) return { keys: { kind: 'secret', secret: env.AUTH_JWT_SECRET }, ...claims };
+  if (env.AUTH_JWKS_URL) return { keys: { kind: 'jwks', url: env.AUTH_JWKS_URL, ...JWKS_CACHE_DEFAULTS }, ...claims };
+  return null;
+}
+
 /** Parses the environment. Throws a ConfigError that names every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
@@ -193,6 +275,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.REDIS_CLUSTER_NODES && env.QUEUE_PREFIX !== undefined && !hasHashTag(env.QUEUE_PREFIX)) {
     problems.push(`QUEUE_PREFIX: must hold a {hash-tag} with REDIS_CLUSTER_NODES (e.g. {${env.QUEUE_PREFIX.replace(/[{}]/g, '')}}), so each queue's keys share one cluster slot`);
   }
+  problems.push(...userTokenProblems(env));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const redis = redisTargetFrom(env);
@@ -207,6 +290,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: env.QUEUE_PREFIX ?? (redis.mode === 'cluster' ? '{bull}' : 'bull'),
     cachePrefix: env.CACHE_PREFIX,
     apiKeys: env.API_KEYS,
+    userTokens: userTokensFrom(env),
+    corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,

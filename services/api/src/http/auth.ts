@@ -1,58 +1,106 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ApiKey, Role } from '@shared/config/config';
-import { forbidden, unauthorized } from './api-error';
+import type { ApiKey, Role, UserTokenConfig } from '@shared/config/config';
+import { forbidden, TokenRefusedError, unauthorized, userTokenOutsideAnalytics } from './api-error';
+import { setPrincipal, type Principal } from './principal';
+import { createUserTokenVerifier, type UserTokenVerifier } from './user-token-verifier';
 
 /**
- * API keys with roles (SPEC 2). Keys are compared as SHA-256 digests with timingSafeEqual,
- * so neither the comparison time nor a length difference tells anything about a key.
- * Without keys (development) everything is open.
+ * The one authenticator of the API: a bearer credential is an API key with a role (SPEC 2)
+ * or, where a route admits them, a user token the study app issued for one student
+ * (SPEC 4.1). It decides who is calling and whether that caller may use the route at all;
+ * which user's analytics a user token may read is the analytics access rule's concern.
+ *
+ * Keys are compared as SHA-256 digests with timingSafeEqual, so neither the comparison time
+ * nor a length difference tells anything about a key. Without keys (development) everything
+ * is open, but a user token that is presented is still verified and scoped.
  */
 export interface Authenticator {
   open: boolean;
-  require(role: Role, options?: { basicRealm?: string }): RequestHandler;
+  require(role: Role, options?: RouteAccess): RequestHandler;
+}
+
+export interface RouteAccess {
+  /** Answer a missing or unknown credential with a basic-auth challenge (Bull Board in a browser). */
+  basicRealm?: string;
+  /** The route also serves the dashboard's user tokens (the analytics routes only). */
+  userTokens?: boolean;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-function presentedKey(req: Request, allowBasic: boolean): string | null {
+// A compact JWS: three base64url parts (the last is empty for an unsigned `alg: none` token,
+// which must reach the verifier to be refused there, not be taken for an unknown API key).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+interface Presented {
+  scheme: 'bearer' | 'basic';
+  secret: string;
+}
+
+function presentedSecret(req: Request, allowBasic: boolean): Presented | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const bearer = /^Bearer\s+(\S+)$/i.exec(header);
-  if (bearer) return bearer[1]!;
+  if (bearer) return { scheme: 'bearer', secret: bearer[1]! };
   const basic = allowBasic ? /^Basic\s+(\S+)$/i.exec(header) : null;
   if (basic) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return colon >= 0 ? decoded.slice(colon + 1) : null;
+    return colon >= 0 ? { scheme: 'basic', secret: decoded.slice(colon + 1) } : null;
   }
   return null;
 }
 
-export function createAuthenticator(keys: ApiKey[]): Authenticator {
+export function createAuthenticator(keys: ApiKey[], userTokens: UserTokenConfig | null = null): Authenticator {
   const known = keys.map((k) => ({ role: k.role, digest: digest(k.key) }));
-  const roleOf = (key: string): Role | null => {
-    const candidate = digest(key);
+  const verifier: UserTokenVerifier | null = userTokens ? createUserTokenVerifier(userTokens) : null;
+  const open = known.length === 0;
+
+  const apiKeyOf = (secret: string): { role: Role; keyId: string } | null => {
+    const candidate = digest(secret);
     let found: Role | null = null;
     // Compare against every key (no early exit), so timing does not reveal which matched.
     for (const k of known) if (timingSafeEqual(candidate, k.digest) && found === null) found = k.role;
-    return found;
+    // The key id names the key in logs and rate limits without being usable as one.
+    return found ? { role: found, keyId: candidate.toString('hex').slice(0, 16) } : null;
   };
+
+  // A bearer that is no API key but has a token's shape goes to the verifier when there is one.
+  const isUserToken = (presented: Presented) => verifier !== null && presented.scheme === 'bearer' && COMPACT_JWS.test(presented.secret);
+
+  const authenticate = async (presented: Presented | null): Promise<Principal> => {
+    const apiKey = presented ? apiKeyOf(presented.secret) : null;
+    if (apiKey) return { kind: 'api-key', ...apiKey };
+    if (presented && isUserToken(presented)) return { kind: 'user', userId: await verifier!.verify(presented.secret) };
+    if (open) return { kind: 'open' };
+    throw unauthorized();
+  };
+
+  const assertMayUse = (principal: Principal, role: Role, access: RouteAccess): void => {
+    if (principal.kind === 'user' && !access.userTokens) throw userTokenOutsideAnalytics();
+    if (principal.kind === 'api-key' && principal.role !== role && principal.role !== 'admin') throw forbidden(role);
+  };
+
   return {
-    open: known.length === 0,
-    require(role, options = {}) {
-      return (req: Request, res: Response, next: NextFunction) => {
-        if (known.length === 0) return next();
-        const key = presentedKey(req, Boolean(options.basicRealm));
-        const granted = key ? roleOf(key) : null;
-        if (!granted) {
-          if (options.basicRealm) res.setHeader('WWW-Authenticate', `Basic realm="${options.basicRealm}"`);
-          return next(unauthorized());
+    open,
+    require(role, access = {}) {
+      return async (req: Request, res: Response, next: NextFunction) => {
+        try {
+          const principal = await authenticate(presentedSecret(req, Boolean(access.basicRealm)));
+          setPrincipal(res, principal);
+          assertMayUse(principal, role, access);
+          if (principal.kind === 'api-key') {
+            res.locals.role = principal.role;
+            res.locals.apiKeyId = principal.keyId;
+          }
+          next();
+        } catch (error) {
+          if (error instanceof TokenRefusedError) res.locals.tokenRefused = error.reason;
+          const challenged = access.basicRealm && (error as { status?: number }).status === 401;
+          if (challenged) res.setHeader('WWW-Authenticate', `Basic realm="${access.basicRealm}"`);
+          next(error);
         }
-        if (granted !== role && granted !== 'admin') return next(forbidden(role));
-        res.locals.role = granted;
-        res.locals.apiKeyId = digest(key!).toString('hex').slice(0, 16);
-        next();
       };
     },
   };

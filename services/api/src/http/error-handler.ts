@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
 import type { Logger } from '@shared/logger/logger';
+import { KeySetUnavailableError } from './api-error';
 
 interface BodyParserError {
   type?: string;
@@ -20,7 +21,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof AppError) {
       status = error.status;
       body = { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) };
-      if (error instanceof DependencyUnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      if (error instanceof DependencyUnavailableError || error instanceof KeySetUnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     } else if (parser.type === 'entity.too.large') {
       status = 413;
       body = { code: 'E_PAYLOAD_TOO_LARGE', message: 'the body is larger than 1 MiB' };

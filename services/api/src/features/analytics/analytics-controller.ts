@@ -1,8 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { AGGREGATE_NAMES, analyticsQuerySchema, generatePredictionsBodySchema } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
 import { ValidationError } from '@shared/errors/errors';
 import type { z } from 'zod';
 import type { Authenticator } from '../../http/auth';
+import { principalOf } from '../../http/principal';
+import { analyticsRequestQuerySchema, generatePredictionsRequestBodySchema, userReadableBy } from './analytics-access';
 import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
 import type { PredictionsGenerator } from './predictions-generator';
 
@@ -20,18 +22,23 @@ function send(res: Response, userId: string, result: AnalyticsResult): void {
   res.json({ data: result.data, meta: { userId, computedAt: result.computedAt, cache: result.tier } });
 }
 
-/** GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate. */
+/**
+ * GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate:
+ * for a read (or admin) API key, and for a user token reading its own user.
+ */
 export function analyticsRouter(deps: { auth: Authenticator; reads: AnalyticsReadService; predictions: PredictionsGenerator }): Router {
   const router = Router();
-  const readRole = deps.auth.require('read');
+  const readAccess = deps.auth.require('read', { userTokens: true });
   for (const name of AGGREGATE_NAMES) {
-    router.get(`/api/analytics/${name}`, readRole, async (req: Request, res: Response) => {
-      const query = parse(analyticsQuerySchema, req.query, 'query');
-      send(res, query.userId, await deps.reads.read(name, query));
+    router.get(`/api/analytics/${name}`, readAccess, async (req: Request, res: Response) => {
+      const query = parse(analyticsRequestQuerySchema, req.query, 'query');
+      const userId = userReadableBy(principalOf(res), query.userId, 'query');
+      send(res, userId, await deps.reads.read(name, { ...query, userId }));
     });
   }
-  router.post('/api/analytics/predictions/generate', readRole, async (req: Request, res: Response) => {
-    const { userId } = parse(generatePredictionsBodySchema, req.body ?? {}, 'body');
+  router.post('/api/analytics/predictions/generate', readAccess, async (req: Request, res: Response) => {
+    const body = parse(generatePredictionsRequestBodySchema, req.body ?? {}, 'body');
+    const userId = userReadableBy(principalOf(res), body.userId, 'body');
     send(res, userId, await deps.predictions.generate(userId, String((req as { id?: unknown }).id ?? '')));
   });
   return router;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
-import { AGGREGATE_NAMES, DEFAULT_PERIOD, generatePredictionsBodySchema, PERIODS } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, DEFAULT_PERIOD, PERIODS } from '@shared/contracts/analytics-query';
 import { acceptedResponseSchema, eventsBodySchema, sessionsBodySchema } from '@shared/contracts/batch';
 import { ID_PATTERN } from '@shared/contracts/ids';
+import { generatePredictionsRequestBodySchema } from '../analytics/analytics-access';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests and
@@ -39,6 +40,29 @@ const metaSchema: JsonSchema = {
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const COMMON_ERRORS = { '400': errorResponse('Invalid input'), '401': errorResponse('Missing or unknown API key'), '403': errorResponse('Wrong role'), '503': errorResponse('A dependency is down') };
+const ANALYTICS_ERRORS = {
+  ...COMMON_ERRORS,
+  '401': errorResponse('Missing or unknown API key; an invalid, expired or wrongly signed user token'),
+  '403': errorResponse('Wrong role; a user token naming another user'),
+  '503': errorResponse("A dependency is down (also the study app's JWKS)"),
+};
+
+/**
+ * Two bearer schemes share the Authorization header: API keys of services (SPEC 2), and the
+ * user tokens a dashboard in a browser carries (SPEC 4.1), accepted on the analytics routes only.
+ */
+const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS (roles read, ingest, admin): for services, never for a browser.' },
+  userToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      "A token the study app issued for one student (HS256 with AUTH_JWT_SECRET, or RS256/ES256 from AUTH_JWKS_URL; exp required; iss/aud checked when configured). Its sub is the user id: it reads that user's analytics only, and only on the analytics routes.",
+  },
+  basic: { type: 'http', scheme: 'basic', description: 'Bull Board in a browser: any user name, the admin key as password.' },
+};
+const ANALYTICS_SECURITY = [{ bearer: [] }, { userToken: [] }];
 
 function aggregateResponse(name: (typeof AGGREGATE_NAMES)[number]) {
   return {
@@ -60,9 +84,15 @@ export function buildOpenApiDocument(): JsonSchema {
       get: {
         operationId: `get-${name.replace(/\//g, '-')}`,
         summary: `The ${name} aggregate of a user (SPEC 5)`,
-        security: [{ bearer: [] }],
+        security: ANALYTICS_SECURITY,
         parameters: [
-          { name: 'userId', in: 'query', required: true, schema: { type: 'string', pattern: ID_PATTERN.source } },
+          {
+            name: 'userId',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', pattern: ID_PATTERN.source },
+            description: "Required with an API key. With a user token it may be left out (the token's sub); any other user gives 403.",
+          },
           {
             name: 'period',
             in: 'query',
@@ -71,7 +101,7 @@ export function buildOpenApiDocument(): JsonSchema {
             description: period ? `Default ${period}` : 'Accepted and ignored: this aggregate has no period',
           },
         ],
-        responses: { '200': aggregateResponse(name), ...COMMON_ERRORS },
+        responses: { '200': aggregateResponse(name), ...ANALYTICS_ERRORS },
       },
     };
   }
@@ -79,9 +109,10 @@ export function buildOpenApiDocument(): JsonSchema {
     post: {
       operationId: 'generate-predictions',
       summary: 'Recompute a user now (ahead of the debounce) and return fresh predictions; waits up to 10 s',
-      security: [{ bearer: [] }],
-      requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(generatePredictionsBodySchema, 'input') } } },
-      responses: { '200': aggregateResponse('predictions'), '504': errorResponse('Not finished within 10 s'), ...COMMON_ERRORS },
+      description: "userId is required with an API key; a user token may leave it out (the token's sub) and may name no other user.",
+      security: ANALYTICS_SECURITY,
+      requestBody: { required: false, content: { 'application/json': { schema: jsonSchema(generatePredictionsRequestBodySchema, 'input') } } },
+      responses: { '200': aggregateResponse('predictions'), '504': errorResponse('Not finished within 10 s'), ...ANALYTICS_ERRORS },
     },
   };
   const ingest = (field: string, schema: z.ZodType) => ({
@@ -114,7 +145,7 @@ export function buildOpenApiDocument(): JsonSchema {
     openapi: '3.1.0',
     info: { title: 'study analytics', version: '0.1.0', description: 'Precomputed study analytics for the dashboard, and the ingest routes of the study app.' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } },
+      securitySchemes: SECURITY_SCHEMES,
       schemas: { Error: errorSchema },
     },
     paths,
