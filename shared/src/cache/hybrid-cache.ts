@@ -13,6 +13,14 @@ import type { AggregateWriteThrough, UserEntries } from './write-through';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
 
+/**
+ * What a loader returns for a value that must not be cached in either tier (the constant
+ * empty shape of an unknown user: caching it would let anyone fill Redis with made-up ids).
+ */
+export class Uncached<T> {
+  constructor(readonly value: T) {}
+}
+
 export interface HybridCacheOptions {
   /** A fail-fast connection (role 'cache'); null runs L1 only. Not closed by close(). */
   redis: RedisClient | null;
@@ -105,7 +113,7 @@ export class HybridCache implements AggregateWriteThrough {
     await this.bus?.start();
   }
 
-  async getOrSet<T>(key: string, loader: () => Promise<T>, options: ReadOptions): Promise<CacheResult<T>> {
+  async getOrSet<T>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions): Promise<CacheResult<T>> {
     const local = this.l1.get(key);
     const now = Date.now();
     if (local && now < local.expiresAt) return this.hitL1<T>(local, options.queryType, false);
@@ -290,6 +298,7 @@ export class HybridCache implements AggregateWriteThrough {
       return { value: deepFreeze(stale.value), tier: 'l2', stale: true };
     }
     if (loaded === undefined) return { value: undefined, tier: 'loader', stale: false };
+    if (loaded instanceof Uncached) return { value: deepFreeze(loaded.value), tier: 'loader', stale: false };
 
     const json = JSON.stringify(loaded);
     const { expiresAt, staleUntil, pxMs } = this.lifetime(options);

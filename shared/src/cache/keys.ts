@@ -8,6 +8,7 @@ import { ID_PATTERN } from '../contracts/ids';
  *   <prefix>:{u:<userId>}:a:<aggregate>:<period>   an entry
  *   <prefix>:{u:<userId>}:keys                     the set of the user's entry keys (the tag)
  *   <prefix>:{u:<userId>}:gen                      bumped by every invalidation of the user
+ *   <prefix>:{u:<userId>}:refresh                  set while a refresh of the user's aged aggregates is asked for
  */
 export class InvalidKeyError extends Error {
   constructor(message: string) {
@@ -40,6 +41,10 @@ export function userTagKey(prefix: string, userId: string): string {
 
 export function userGenerationKey(prefix: string, userId: string): string {
   return `${userSlot(prefix, userId)}:gen`;
+}
+
+export function userRefreshKey(prefix: string, userId: string): string {
+  return `${userSlot(prefix, userId)}:refresh`;
 }
 
 /** The user an entry key belongs to (keys are only ever built by cacheKey). */

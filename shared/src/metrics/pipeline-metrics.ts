@@ -11,6 +11,20 @@ export function createPipelineMetrics(registry: Registry) {
     batchSize: new Histogram({ name: 'ingest_batch_size', help: 'Rows per multi-row insert', labelNames: ['table'] as const, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers }),
     recomputeSeconds: new Histogram({ name: 'recompute_duration_seconds', help: 'From a recompute job taken to its user stored and written through (its batch included)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
     recomputeBatchUsers: new Histogram({ name: 'recompute_batch_users', help: 'Users per recompute batch', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
+    refreshRequests: new Counter({
+      name: 'aggregate_refresh_requests_total',
+      help: 'Reads of an aggregate older than its TTL, by what became of the refresh they asked for (queued once per user and TTL, deduplicated, failed)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    refreshesPerformed: new Counter({ name: 'aggregate_refreshes_total', help: 'Recomputes run because a read found the user\'s aggregates older than their TTL', registers }),
+    servedAgeSeconds: new Histogram({
+      name: 'aggregate_served_age_seconds',
+      help: 'Age of the computation behind each analytics answer (now − computedAt), by query type',
+      labelNames: ['query_type'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 86_400],
+      registers,
+    }),
     freshnessSeconds: new Histogram({
       name: 'event_to_visible_seconds',
       help: 'From publish to the recomputed aggregates being readable through the cache',

@@ -5,6 +5,8 @@ export interface RecomputeJobData {
   /** The earliest publish time of the events this recompute makes visible (freshness metric). */
   publishedAt?: string;
   requestId?: string;
+  /** Why: new events (absent), or `aged` — a read found the user's aggregates older than their TTL. */
+  reason?: 'aged';
 }
 
 export const RECOMPUTE_JOB_NAME = 'recompute-user';

@@ -57,7 +57,7 @@ export function createRecomputeWorker(deps: {
   const worker = new Worker(
     QUEUE_NAMES.recompute,
     async (job: Job<RecomputeJobData>, token?: string) => {
-      const { userId, publishedAt, requestId } = job.data ?? ({} as RecomputeJobData);
+      const { userId, publishedAt, requestId, reason } = job.data ?? ({} as RecomputeJobData);
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
       const { stored, cached } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
@@ -70,6 +70,7 @@ export function createRecomputeWorker(deps: {
       if (!cached) {
         throw new Error('aggregates stored, but the cache write-through did not reach Redis; retrying so the cache is not left stale');
       }
+      if (reason === 'aged') deps.metrics.refreshesPerformed.inc();
       const lagSeconds = publishedAt ? (Date.now() - Date.parse(publishedAt)) / 1000 : null;
       if (lagSeconds !== null) deps.metrics.freshnessSeconds.observe(lagSeconds);
       deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');

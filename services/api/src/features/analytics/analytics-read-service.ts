@@ -1,11 +1,14 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import { Uncached, type HybridCache } from '@shared/cache/hybrid-cache';
 import { cacheKey } from '@shared/cache/keys';
+import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
 import { isDatabaseUnavailable } from '@shared/db/database-errors';
 import type { Database } from '@shared/db/prisma-client';
 import { DependencyUnavailableError } from '@shared/errors/errors';
+import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
+import { isAged, type AgedRefresher } from '@shared/recompute/aged-refresh';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { readAggregate, userHasData, type StoredAggregate } from '@shared/store/aggregate-store';
 
@@ -15,25 +18,41 @@ export interface AnalyticsResult {
   data: unknown;
   computedAt: string;
   tier: ServedTier;
+  /** The computation is older than its query type's TTL: one recompute of the user was asked for. */
+  refreshing: boolean;
 }
 
 /**
  * The read model of the analytics routes: L1 → L2 → summary table; for a user with data
  * but no stored aggregate yet, one computation (single-flight through the cache) that is
- * stored for everyone; for an unknown user, the empty shape (zeros and nulls).
+ * stored for everyone; for an unknown user, the empty shape (zeros and nulls), computed
+ * and never cached, so made-up ids cost no memory anywhere.
+ *
+ * Every answer's computation is compared with its query type's TTL (SPEC 6): an aged one
+ * is still served at once, and brings one recompute of its user (AgedRefresher).
  */
 export class AnalyticsReadService {
+  private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
+
   constructor(
     private readonly deps: {
       db: Pick<Database, 'pool'>;
       cache: HybridCache;
       cachePrefix: string;
       timed: <T>(work: () => Promise<T>) => Promise<T>;
+      /** TTL of a query type, overrides applied. */
+      ttlMs: (queryType: QueryType) => number;
+      refresher: AgedRefresher;
+      metrics: Pick<PipelineMetrics, 'servedAgeSeconds'>;
     },
-  ) {}
+  ) {
+    // One child per query type, made once: no label object per read.
+    this.ageHistograms = new Map(Object.values(QUERY_TYPE_BY_AGGREGATE).map((qt) => [qt, deps.metrics.servedAgeSeconds.labels(qt)]));
+  }
 
   async read(name: AggregateName, query: AnalyticsQuery): Promise<AnalyticsResult> {
     const period = periodKeyFor(name, query.period);
+    const queryType = QUERY_TYPE_BY_AGGREGATE[name];
     const key = cacheKey(this.deps.cachePrefix, { userId: query.userId, aggregate: name, period });
     let source: ServedTier = 'db';
     const result = await this.deps.cache
@@ -45,20 +64,36 @@ export class AnalyticsReadService {
           source = 'compute';
           return this.computeOnce(name, period, query.userId);
         },
-        { queryType: QUERY_TYPE_BY_AGGREGATE[name] },
+        { queryType },
       )
       .catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
         throw error;
       });
-    return { data: result.value.data, computedAt: result.value.computedAt, tier: result.tier === 'loader' ? source : result.tier };
+    const { data, computedAt } = result.value;
+    return { data, computedAt, tier: result.tier === 'loader' ? source : result.tier, refreshing: this.refreshIfAged(query.userId, queryType, computedAt) };
   }
 
-  private async computeOnce(name: AggregateName, period: string, userId: string): Promise<StoredAggregate> {
+  private refreshIfAged(userId: string, queryType: QueryType, computedAt: string): boolean {
+    const now = Date.now();
+    const computedAtMs = Date.parse(computedAt);
+    this.ageHistograms.get(queryType)?.observe(Math.max(0, now - computedAtMs) / 1_000);
+    const ttlMs = this.deps.ttlMs(queryType);
+    if (!isAged(computedAtMs, ttlMs, now)) return false;
+    this.deps.refresher.request(userId, ttlMs);
+    return true;
+  }
+
+  private async computeOnce(name: AggregateName, period: string, userId: string): Promise<StoredAggregate | Uncached<StoredAggregate>> {
     const known = await this.deps.timed(() => userHasData(this.deps.db.pool, userId));
-    const computed = known
-      ? (await recomputeUser({ db: this.deps.db, cache: this.deps.cache, cachePrefix: this.deps.cachePrefix }, userId)).computed
-      : computeUserAggregates(emptyHistory(userId, new Date()));
+    if (!known) {
+      const empty = computeUserAggregates(emptyHistory(userId, new Date()));
+      return new Uncached(this.entryOf(empty, name, period));
+    }
+    return this.entryOf((await recomputeUser({ db: this.deps.db, cache: this.deps.cache, cachePrefix: this.deps.cachePrefix }, userId)).computed, name, period);
+  }
+
+  private entryOf(computed: { computedAt: string; entries: { aggregate: string; period: string; data: unknown }[] }, name: AggregateName, period: string): StoredAggregate {
     const entry = computed.entries.find((e) => e.aggregate === name && e.period === period)!;
     return { data: entry.data, computedAt: computed.computedAt };
   }
