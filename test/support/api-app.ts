@@ -1,14 +1,15 @@
-import type { Express } from 'express';
-import { createApp } from '../../services/api/src/app';
+import { createApp, type ApiApp } from '../../services/api/src/app';
 import { createLogger } from '@shared/logger/logger';
 import type { TestSystem } from './system';
 
 export const KEYS = { ingest: 'ingest-key-0123456789', read: 'read-key-0123456789ab', admin: 'admin-key-0123456789a' };
 export const API_KEYS_ENV = `ingest:${KEYS.ingest},read:${KEYS.read},admin:${KEYS.admin}`;
 export const bearer = (role: keyof typeof KEYS) => ({ Authorization: `Bearer ${KEYS[role]}` });
+/** An X-Request-Id the API made up: its process's random prefix, a dash, a counter in base 36. */
+export const GENERATED_REQUEST_ID = /^[0-9a-f]{12}-[0-9a-z]+$/;
 
 /** The real Express app over a test system's connections (supertest drives it over real HTTP). */
-export function appFor(system: TestSystem): Express {
+export function appFor(system: TestSystem): ApiApp {
   return createApp({
     config: system.config,
     logger: createLogger({ level: 'silent' }),

@@ -1,31 +1,33 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { HybridCache } from '@shared/cache/hybrid-cache';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
+import { DEFAULT_TTL_MS } from '@shared/cache/ttl';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
+import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { adminRouter } from './features/admin/admin-router';
-import { analyticsRouter } from './features/analytics/analytics-controller';
+import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-controller';
 import { analyticsCors } from './features/analytics/analytics-cors';
 import { AnalyticsReadService } from './features/analytics/analytics-read-service';
 import { PredictionsGenerator } from './features/analytics/predictions-generator';
-import { healthRouter } from './features/health/health-controller';
+import { HEALTH_PATH, healthRouter } from './features/health/health-controller';
 import { ingestRouter } from './features/ingest/ingest-controller';
-import { ingestRateLimit } from './features/ingest/ingest-rate-limit';
 import { createApiMetrics } from './features/metrics/api-metrics';
 import { buildOpenApiDocument } from './features/openapi/openapi-document';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
-import { subjectBindings } from './http/principal';
+import { everyRequest } from './http/every-request';
+import { redisRateLimit } from './http/rate-limit';
+import { assignRequestId } from './http/request-id';
+import { requestLog } from './http/request-log';
+import { securityHeaders } from './http/security-headers';
 
 export interface AppDeps {
   config: Config;
@@ -42,46 +44,58 @@ export interface AppDeps {
   siblingMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
-const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** The Express application and the background work it started (reading queue and Redis figures for /metrics). */
+export type ApiApp = Express & {
+  /** Stops that background work; the server closes its connections itself. */
+  close(): Promise<void>;
+};
 
-/** The Express application, without listening: the one place routes are wired. */
-export function createApp(deps: AppDeps): Express {
+/** Probes and scrapers ask every few seconds: their successes are logged at trace only. */
+const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
+
+/**
+ * The Express application, without listening: the one place routes are wired. What every
+ * request pays for is one middleware: precomputed security headers, an id, and when it is
+ * done a latency observation and a log line only if one will be written. A body is parsed
+ * only by the routes that take one, after they have authenticated the caller.
+ */
+export function createApp(deps: AppDeps): ApiApp {
   const { config, logger } = deps;
   const auth = createAuthenticator(config.apiKeys, config.userTokens);
   if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
-  pipelineMetricsFor(deps.registry);
-  const metrics = createApiMetrics(deps.registry, { db: deps.db, poolMax: config.database.connectionLimit, redis: deps.redis, queues: deps.queues });
+  const pipelineMetrics = pipelineMetricsFor(deps.registry);
+  const metrics = createApiMetrics(deps.registry, {
+    db: deps.db,
+    poolMax: config.database.connectionLimit,
+    redis: deps.redis,
+    queues: deps.queues,
+    collectIntervalMs: config.metricsCollectIntervalMs,
+  });
   const recomputeQueue = deps.queues.find((q) => q.name === QUEUE_NAMES.recompute);
   if (!recomputeQueue) throw new Error('createApp needs the recompute queue');
-  const reads = new AnalyticsReadService({ db: deps.db, cache: deps.cache, cachePrefix: config.cachePrefix, timed: metrics.timed });
+  const ttl = { ...DEFAULT_TTL_MS, ...config.cache.ttlOverrides };
+  const reads = new AnalyticsReadService({
+    db: deps.db,
+    cache: deps.cache,
+    cachePrefix: config.cachePrefix,
+    timed: metrics.timed,
+    ttlMs: (queryType) => ttl[queryType],
+    refresher: new AgedRefresher({ redis: deps.redis, recomputeQueue, cachePrefix: config.cachePrefix, metrics: pipelineMetrics, logger }),
+    metrics: pipelineMetrics,
+  });
   const predictions = new PredictionsGenerator({ recomputeQueue, reads });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet({ contentSecurityPolicy: false }));
   app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
-      // Who made the request (a key's id or a user token's user), and why a token was refused;
-      // the Authorization header itself is redacted by the logger.
-      customProps: (_req, res) => ({ ...subjectBindings(res), ...(res.locals?.tokenRefused ? { tokenRefused: res.locals.tokenRefused as string } : {}) }),
-      // 503 = a dependency is down (readiness probes repeat it every few seconds): warn, not error;
-      // error is kept for what is a bug (500) so a healthy app logs none.
-      customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    everyRequest({
+      onArrival: [securityHeaders({ contentSecurityPolicy: false }), assignRequestId()],
+      onDone: [requestLog(logger, { quietPaths: QUIET_PATHS }), metrics.observeRequest],
     }),
   );
-  app.use(metrics.middleware);
-  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRouter({ db: deps.db, redis: deps.redis, queues: deps.queues }));
+  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: deps.redis, queues: deps.queues, logger }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
     if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
@@ -92,12 +106,15 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.use(analyticsCors(config.corsOrigins));
-  app.use(analyticsRouter({ auth, reads, predictions }));
-  app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: ingestRateLimit({ redis: deps.redis, prefix: config.cachePrefix, perMinute: config.rateLimitPerMinute, logger }) }));
+  const cors = analyticsCors(config.corsOrigins);
+  if (cors.length > 0) app.use(ANALYTICS_PATH, ...cors);
+  const rateLimit = (name: string, perMinute: number, what: string) =>
+    redisRateLimit({ redis: deps.redis, prefix: `${config.cachePrefix}:ratelimit:${name}:`, perMinute, what, logger });
+  app.use(ANALYTICS_PATH, analyticsRouter({ auth, reads, predictions, generateRateLimit: rateLimit('generate', config.generateRateLimitPerMinute, 'prediction runs') }));
+  app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
   app.use(adminRouter({ auth, cache: deps.cache, queues: deps.queues, readOnly: config.bullBoardReadOnly }));
   app.use((req, _res, next) => next(notFound(req.path)));
-  app.use(errorHandler(logger));
+  app.use(errorHandler());
 
-  return app;
+  return Object.assign(app, { close: () => metrics.close() });
 }

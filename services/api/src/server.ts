@@ -7,9 +7,10 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Listens on config.port (0 = a free port, logged); close() stops accepting, drains, then returns. */
+/** Listens on config.port (0 = a free port, logged); close() stops accepting, drains, stops the app's background work, then returns. */
 export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
-  const server: Server = createServer(createApp(deps));
+  const app = createApp(deps);
+  const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -25,7 +26,7 @@ export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      });
+      }).then(() => app.close());
       return closing;
     },
   };

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './config';
+import fc from 'fast-check';
+import { ConfigError, loadConfig, ROLES } from './config';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -73,6 +74,45 @@ describe('loadConfig', () => {
       expect(problemsOf({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: prefix })).toEqual([expect.stringContaining('QUEUE_PREFIX: must hold a {hash-tag}')]);
     }
     expect(loadConfig({ QUEUE_PREFIX: 'bull' }).queuePrefix).toBe('bull');
+  });
+
+  it('names a bad API_KEYS entry by position and role, never by its text', () => {
+    // What the process prints at start (main.ts writes the ConfigError's message to stderr).
+    const startupLine = (apiKeys: string) => {
+      try {
+        loadConfig({ API_KEYS: apiKeys });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    // A secret part: key-like text with a digit, so it cannot be a word of the message itself.
+    const secret = (minLength: number, maxLength: number) =>
+      fc.string({ unit: fc.constantFrom(...'ABCXYZabcxyz0123456789_-.~+/=:'), minLength, maxLength }).filter((text) => /\d/.test(text) && text.trim() === text);
+    const role = fc.constantFrom(...ROLES);
+    // Each entry and the text in it that must never be printed.
+    const malformed = fc.oneof(
+      secret(8, 40).filter((key) => !key.includes(':')).map((key) => ({ entry: key, secret: key })), // the role forgotten
+      fc.tuple(secret(8, 40), role).map(([key, r]) => ({ entry: `${key}:${r}`, secret: key })), // role and key swapped
+      secret(8, 40).map((key) => ({ entry: `:${key}`, secret: key })), // no role
+      fc.tuple(fc.constantFrom('root', 'reader', 'Read', 'ingester'), secret(8, 40)).map(([r, key]) => ({ entry: `${r}:${key}`, secret: key })), // an unknown role
+      fc.tuple(role, secret(8, 15)).map(([r, key]) => ({ entry: ` ${r} : ${key} `, secret: key })), // a key too short, still a key
+    );
+    const valid = fc.tuple(role, secret(16, 40)).map(([r, key]) => ({ entry: `${r}:${key}`, secret: key }));
+    const entries = fc.tuple(fc.array(valid, { maxLength: 3 }), fc.array(malformed, { minLength: 1, maxLength: 3 })).chain(([good, bad]) => fc.shuffledSubarray([...good, ...bad], { minLength: good.length + bad.length }));
+    fc.assert(
+      fc.property(entries, (list) => {
+        const line = startupLine(list.map((e) => e.entry).join(','));
+        for (const { secret: text } of list) expect(line).not.toContain(text);
+        expect(line).toMatch(new RegExp(`API_KEYS: entry \\d+ of ${list.length}`));
+      }),
+      { numRuns: 500 },
+    );
+    expect(startupLine('read:0123456789abcdef,0123456789abcdef-forgot-the-role')).toBe(
+      'Invalid configuration:\n  - API_KEYS: entry 2 of 2 is not role:key with a role of ingest, read, admin (its text is not shown: it may hold a key)',
+    );
+    expect(startupLine('admin:short-key-1')).toContain('API_KEYS: entry 1 of 1 (admin): the key must be at least 16 characters');
   });
 
   it('parses cache TTL overrides and rejects malformed ones', () => {

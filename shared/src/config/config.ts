@@ -47,19 +47,24 @@ const clusterNodes = z
     return parsed;
   });
 
+// A bad entry is named by its position (and its role once that is one of ours), never by
+// its text: a mistyped entry (`key:read`, a missing colon) is mostly a key, and this message
+// goes to stderr and into the logs of whoever runs the process.
 const apiKeys = z
   .string()
   .trim()
   .transform((value, ctx): ApiKey[] => {
     if (value === '') return [];
-    return value.split(',').map((entry) => {
+    const entries = value.split(',');
+    return entries.map((entry, index) => {
       const separator = entry.indexOf(':');
       const role = separator > 0 ? entry.slice(0, separator).trim() : '';
       const key = separator > 0 ? entry.slice(separator + 1).trim() : '';
+      const which = `entry ${index + 1} of ${entries.length}`;
       if (!(ROLES as readonly string[]).includes(role)) {
-        ctx.addIssue({ code: 'custom', message: `"${role || entry}" is not a role (use ${ROLES.join(', ')} as role:key)` });
+        ctx.addIssue({ code: 'custom', message: `${which} is not role:key with a role of ${ROLES.join(', ')} (its text is not shown: it may hold a key)` });
       } else if (key.length < 16) {
-        ctx.addIssue({ code: 'custom', message: `the ${role} key must be at least 16 characters` });
+        ctx.addIssue({ code: 'custom', message: `${which} (${role}): the key must be at least 16 characters` });
       }
       return { role: role as Role, key };
     });
@@ -125,6 +130,8 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: intFrom(1_000, 600_000).optional(),
   WORKER_STALLED_INTERVAL_MS: intFrom(100, 600_000).optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(1, 10_000_000).default(600),
+  GENERATE_RATE_LIMIT_PER_MINUTE: intFrom(1, 10_000_000).default(60),
+  METRICS_COLLECT_INTERVAL_MS: intFrom(100, 600_000).default(5_000),
   CRON_NIGHTLY_RECOMPUTE: cronExpression.default('0 3 * * *'),
   CRON_RETENTION: cronExpression.default('30 3 * * *'),
   CRON_CACHE_WARMING: cronExpression.default('0 * * * *'),
@@ -189,7 +196,12 @@ export interface Config {
    * worker's own default (ingest 15 s, recompute 30 s; stalled check every 5 s).
    */
   workerLocks: { lockDurationMs?: number; stalledIntervalMs?: number };
+  /** Ingest requests per API key per minute, counted across instances. */
   rateLimitPerMinute: number;
+  /** Priority recomputes (POST /api/analytics/predictions/generate) per key or user per minute. */
+  generateRateLimitPerMinute: number;
+  /** How often the API reads queue depth and Redis figures for /metrics (scrapes only read the last values). */
+  metricsCollectIntervalMs: number;
   cron: { nightlyRecompute: string; retention: string; cacheWarming: string };
   retention: { rawMaxAgeDays: number | null; snapshotDays: number };
   cache: { l1MaxEntries: number; l1MaxBytes: number; ttlOverrides: Record<string, number> };
@@ -300,6 +312,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS },
     workerLocks: { lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    generateRateLimitPerMinute: env.GENERATE_RATE_LIMIT_PER_MINUTE,
+    metricsCollectIntervalMs: env.METRICS_COLLECT_INTERVAL_MS,
     cron: { nightlyRecompute: env.CRON_NIGHTLY_RECOMPUTE, retention: env.CRON_RETENTION, cacheWarming: env.CRON_CACHE_WARMING },
     retention: { rawMaxAgeDays: env.RETENTION_RAW_MAX_AGE_DAYS ?? null, snapshotDays: env.RETENTION_SNAPSHOT_DAYS },
     cache: { l1MaxEntries: env.CACHE_L1_MAX_ENTRIES, l1MaxBytes: env.CACHE_L1_MAX_BYTES, ttlOverrides },

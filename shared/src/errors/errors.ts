@@ -22,13 +22,19 @@ export class ValidationError extends AppError {
   }
 }
 
+/**
+ * A dependency is down. `message` is what the client reads, so it names the dependency and
+ * nothing of the driver; the driver's own error travels as `cause`, for the log only.
+ */
 export class DependencyUnavailableError extends AppError {
   constructor(
     readonly dependency: 'redis' | 'postgres',
     message: string,
     readonly retryAfterSeconds = 1,
+    cause?: unknown,
   ) {
     super(503, 'E_DEPENDENCY_UNAVAILABLE', message);
     this.name = 'DependencyUnavailableError';
+    if (cause !== undefined) this.cause = cause;
   }
 }

@@ -87,7 +87,7 @@ export class EventPublisher {
         }),
       ]);
     } catch (error) {
-      throw new DependencyUnavailableError('redis', `the queue is unavailable: ${(error as Error).message}; retry later`);
+      throw new DependencyUnavailableError('redis', 'the queue is unavailable (Redis did not take the batch); retry later', 1, error);
     } finally {
       clearTimeout(timer);
     }

@@ -90,10 +90,6 @@ export function createAuthenticator(keys: ApiKey[], userTokens: UserTokenConfig 
           const principal = await authenticate(presentedSecret(req, Boolean(access.basicRealm)));
           setPrincipal(res, principal);
           assertMayUse(principal, role, access);
-          if (principal.kind === 'api-key') {
-            res.locals.role = principal.role;
-            res.locals.apiKeyId = principal.keyId;
-          }
           next();
         } catch (error) {
           if (error instanceof TokenRefusedError) res.locals.tokenRefused = error.reason;

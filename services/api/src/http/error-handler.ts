@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
-import type { Logger } from '@shared/logger/logger';
 import { KeySetUnavailableError } from './api-error';
+import { JSON_BODY_LIMIT_TEXT } from './json-body';
+import { noteRequestFailure } from './request-log';
 
 interface BodyParserError {
   type?: string;
@@ -10,11 +11,11 @@ interface BodyParserError {
 
 /**
  * One error shape for everything: `{ error: { code, message[, details] } }`. Internal errors
- * get a generic message (the details go to the log, never to the client); 5xx are logged at
- * error level, 4xx at debug.
+ * get a generic message; the error itself (stack, and a driver's error as its cause) goes to
+ * the request's log line, never to the client.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+export function errorHandler(): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
     const parser = error as BodyParserError;
     let status = 500;
     let body: { code: string; message: string; details?: unknown } = { code: 'E_INTERNAL', message: 'internal error' };
@@ -24,7 +25,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (error instanceof DependencyUnavailableError || error instanceof KeySetUnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     } else if (parser.type === 'entity.too.large') {
       status = 413;
-      body = { code: 'E_PAYLOAD_TOO_LARGE', message: 'the body is larger than 1 MiB' };
+      body = { code: 'E_PAYLOAD_TOO_LARGE', message: `the body is larger than ${JSON_BODY_LIMIT_TEXT}` };
     } else if (parser.type === 'entity.parse.failed') {
       status = 400;
       body = { code: 'E_INVALID_JSON', message: 'the body is not valid JSON' };
@@ -35,8 +36,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       status = parser.status;
       body = { code: 'E_BAD_REQUEST', message: 'bad request' };
     }
-    const log = status >= 500 ? logger.error.bind(logger) : logger.debug.bind(logger);
-    log({ err: error, status, path: req.path, reqId: (req as { id?: unknown }).id }, 'request failed');
+    noteRequestFailure(res, { error, status, code: body.code });
     if (res.headersSent) return;
     res.status(status).json({ error: body });
   };

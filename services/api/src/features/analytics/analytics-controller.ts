@@ -1,9 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
 import { ValidationError } from '@shared/errors/errors';
 import type { z } from 'zod';
 import type { Authenticator } from '../../http/auth';
+import { jsonBody } from '../../http/json-body';
 import { principalOf } from '../../http/principal';
+import { requestIdOf } from '../../http/request-id';
 import { analyticsRequestQuerySchema, generatePredictionsRequestBodySchema, userReadableBy } from './analytics-access';
 import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
 import type { PredictionsGenerator } from './predictions-generator';
@@ -19,27 +21,33 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
 
 function send(res: Response, userId: string, result: AnalyticsResult): void {
   res.setHeader('X-Cache', result.tier);
-  res.json({ data: result.data, meta: { userId, computedAt: result.computedAt, cache: result.tier } });
+  // `refreshing` only when true: the computation is older than its TTL and a recompute is on its way.
+  res.json({ data: result.data, meta: { userId, computedAt: result.computedAt, cache: result.tier, ...(result.refreshing ? { refreshing: true } : {}) } });
 }
 
+/** Where the analytics routes are mounted: other paths never enter their router. */
+export const ANALYTICS_PATH = '/api/analytics';
+
 /**
- * GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate:
- * for a read (or admin) API key, and for a user token reading its own user.
+ * GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate
+ * (paths relative to ANALYTICS_PATH): for a read (or admin) API key, and for a user token
+ * reading its own user. A generate queues a priority recompute, so it has a budget per caller
+ * (`generateRateLimit`), settled before the body is read.
  */
-export function analyticsRouter(deps: { auth: Authenticator; reads: AnalyticsReadService; predictions: PredictionsGenerator }): Router {
+export function analyticsRouter(deps: { auth: Authenticator; reads: AnalyticsReadService; predictions: PredictionsGenerator; generateRateLimit: RequestHandler }): Router {
   const router = Router();
   const readAccess = deps.auth.require('read', { userTokens: true });
   for (const name of AGGREGATE_NAMES) {
-    router.get(`/api/analytics/${name}`, readAccess, async (req: Request, res: Response) => {
+    router.get(`/${name}`, readAccess, async (req: Request, res: Response) => {
       const query = parse(analyticsRequestQuerySchema, req.query, 'query');
       const userId = userReadableBy(principalOf(res), query.userId, 'query');
       send(res, userId, await deps.reads.read(name, { ...query, userId }));
     });
   }
-  router.post('/api/analytics/predictions/generate', readAccess, async (req: Request, res: Response) => {
+  router.post('/predictions/generate', readAccess, deps.generateRateLimit, jsonBody(), async (req: Request, res: Response) => {
     const body = parse(generatePredictionsRequestBodySchema, req.body ?? {}, 'body');
     const userId = userReadableBy(principalOf(res), body.userId, 'body');
-    send(res, userId, await deps.predictions.generate(userId, String((req as { id?: unknown }).id ?? '')));
+    send(res, userId, await deps.predictions.generate(userId, requestIdOf(res)));
   });
   return router;
 }

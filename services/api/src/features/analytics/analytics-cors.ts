@@ -1,9 +1,10 @@
 import cors from 'cors';
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 
 /**
  * CORS for the analytics routes (SPEC 4.1), so a dashboard in the student's browser can call
- * them with its user token. Only the configured origins get CORS headers, and only here:
+ * them with its user token: middleware to mount at the analytics routes' path, before them
+ * (none without configured origins). Only the configured origins get CORS headers, and only there:
  * ingest, admin and Bull Board are for services and operators, never for a page on another
  * origin. The Authorization header travels explicitly (no cookies), so credentials mode
  * stays off.
@@ -14,9 +15,8 @@ import { Router, type RequestHandler } from 'express';
  */
 export const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export function analyticsCors(allowedOrigins: readonly string[]): Router {
-  const router = Router();
-  if (allowedOrigins.length === 0) return router;
+export function analyticsCors(allowedOrigins: readonly string[]): RequestHandler[] {
+  if (allowedOrigins.length === 0) return [];
   const allowed = new Set(allowedOrigins);
   // Every analytics response depends on the Origin (some carry CORS headers, some not), so
   // a shared cache must key on it, whichever origin asked first.
@@ -33,6 +33,5 @@ export function analyticsCors(allowedOrigins: readonly string[]): Router {
     exposedHeaders: ['X-Cache', 'X-Request-Id'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
-  router.use('/api/analytics', varyOnOrigin, corsForAllowedOrigins);
-  return router;
+  return [varyOnOrigin, corsForAllowedOrigins];
 }

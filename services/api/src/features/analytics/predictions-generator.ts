@@ -17,7 +17,7 @@ export class PredictionsGenerator {
       if (error instanceof RecomputeTimeoutError) {
         throw new AppError(504, 'E_TIMEOUT', 'the recompute did not finish within 10 s; the result will appear shortly');
       }
-      throw new DependencyUnavailableError('redis', 'the recompute queue is unavailable; retry later', 5);
+      throw new DependencyUnavailableError('redis', 'the recompute queue is unavailable; retry later', 5, error);
     }
     const result = await this.deps.reads.read('predictions', { userId });
     return { ...result, tier: 'compute' };

@@ -1,41 +1,83 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import type { Database } from '@shared/db/prisma-client';
+import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
 
+const CHECK_TIMEOUT_MS = 2_000;
+
+type Dependency = 'redis' | 'postgres' | 'queues';
+
+/** What /health/ready tells anyone who asks (it needs no key): which dependency, never the driver's words. */
 interface Check {
   ok: boolean;
   latencyMs?: number;
-  error?: string;
+  error?: 'unavailable' | `no answer within ${number} ms`;
 }
 
-async function check(work: () => Promise<unknown>, timeoutMs = 2_000): Promise<Check> {
+class CheckTimeout extends Error {}
+
+/** A check's public result, and the driver's error behind a failure (for the log only). */
+interface Outcome {
+  check: Check;
+  detail?: unknown;
+}
+
+async function probe(work: () => Promise<unknown>): Promise<Outcome> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([work(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
-    return { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+    await Promise.race([work(), new Promise((_, reject) => (timer = setTimeout(() => reject(new CheckTimeout()), CHECK_TIMEOUT_MS)))]);
+    return { check: { ok: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 } };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    if (error instanceof CheckTimeout) return { check: { ok: false, error: `no answer within ${CHECK_TIMEOUT_MS} ms` } };
+    return { check: { ok: false, error: 'unavailable' }, detail: error };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** /health/live: the process runs. /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). */
-export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: RedisClient; queues: Queue[] }): Router {
+/**
+ * The driver's error of a failing check goes to the log — once when it starts (or changes),
+ * and once when the dependency is back — not once per probe: readiness is polled every few
+ * seconds, and each failing probe already has its request line at warn.
+ */
+function dependencyLog(logger: Logger): (dependency: Dependency, outcome: Outcome) => void {
+  const lastLogged = new Map<Dependency, string>();
+  return (dependency, { check, detail }) => {
+    const previous = lastLogged.get(dependency);
+    if (check.ok) {
+      if (previous !== undefined) logger.info({ dependency }, 'readiness: dependency is back');
+      lastLogged.delete(dependency);
+      return;
+    }
+    const reason = detail instanceof Error ? detail.message : String(check.error);
+    if (reason === previous) return;
+    lastLogged.set(dependency, reason);
+    logger.warn({ dependency, reason: check.error, ...(detail === undefined ? {} : { err: detail }) }, 'readiness: dependency is down');
+  };
+}
+
+/** Where the health routes are mounted: other paths never enter their router. */
+export const HEALTH_PATH = '/health';
+
+/** /health/live: the process runs. /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths relative to HEALTH_PATH. */
+export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: RedisClient; queues: Queue[]; logger: Logger }): Router {
   const router = Router();
-  router.get('/health/live', (_req, res) => {
+  const logDependency = dependencyLog(deps.logger);
+  router.get('/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/health/ready', async (_req, res) => {
+  router.get('/ready', async (_req, res) => {
     const [redis, postgres, queues] = await Promise.all([
-      check(() => deps.redis.ping()),
-      check(() => deps.db.pool.query('SELECT 1')),
-      check(() => Promise.all(deps.queues.map((q) => q.getJobCounts('waiting')))),
+      probe(() => deps.redis.ping()),
+      probe(() => deps.db.pool.query('SELECT 1')),
+      probe(() => Promise.all(deps.queues.map((q) => q.getJobCounts('waiting')))),
     ]);
-    const ok = redis.ok && postgres.ok && queues.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { redis, postgres, queues } });
+    const outcomes: Record<Dependency, Outcome> = { redis, postgres, queues };
+    for (const [dependency, outcome] of Object.entries(outcomes) as [Dependency, Outcome][]) logDependency(dependency, outcome);
+    const ok = redis.check.ok && postgres.check.ok && queues.check.ok;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { redis: redis.check, postgres: postgres.check, queues: queues.check } });
   });
   return router;
 }

@@ -2,6 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '@shared/errors/errors';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import type { Authenticator } from '../../http/auth';
+import { jsonBody } from '../../http/json-body';
+import { requestIdOf } from '../../http/request-id';
 import type { RequestHandler } from 'express';
 
 function bodyArray(req: Request, field: 'events' | 'sessions'): unknown[] {
@@ -13,17 +15,19 @@ function bodyArray(req: Request, field: 'events' | 'sessions'): unknown[] {
   return body[field] as unknown[];
 }
 
-/** POST /api/events and /api/sessions: all or nothing; 202 only once the batch is in Redis. */
+/**
+ * POST /api/events and /api/sessions: all or nothing; 202 only once the batch is in Redis.
+ * Who is calling, and whether that caller has budget left, is settled before the body is read.
+ */
 export function ingestRouter(deps: { auth: Authenticator; publisher: EventPublisher; rateLimit: RequestHandler }): Router {
   const router = Router();
-  const guard = [deps.auth.require('ingest'), deps.rateLimit];
-  const requestId = (req: Request) => String((req as { id?: unknown }).id ?? '');
+  const guard = [deps.auth.require('ingest'), deps.rateLimit, jsonBody()];
   router.post('/api/events', ...guard, async (req: Request, res: Response) => {
-    const result = await deps.publisher.publishEvents(bodyArray(req, 'events'), { requestId: requestId(req) });
+    const result = await deps.publisher.publishEvents(bodyArray(req, 'events'), { requestId: requestIdOf(res) });
     res.status(202).json(result);
   });
   router.post('/api/sessions', ...guard, async (req: Request, res: Response) => {
-    const result = await deps.publisher.publishSessionCompleted(bodyArray(req, 'sessions'), { requestId: requestId(req) });
+    const result = await deps.publisher.publishSessionCompleted(bodyArray(req, 'sessions'), { requestId: requestIdOf(res) });
     res.status(202).json(result);
   });
   return router;

@@ -1,0 +1,73 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Queue } from 'bullmq';
+import type { RedisClient } from '@shared/redis/redis-connection';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'] as const;
+const RESULTS = ['completed', 'failed'] as const;
+
+export interface QueueAndRedisSources {
+  redis: Pick<RedisClient, 'ping' | 'info' | 'status'>;
+  queues: Pick<Queue, 'name' | 'getJobCounts' | 'getMetrics'>[];
+}
+
+/**
+ * The figures /metrics shows that live in Redis: queue depth, worker throughput, Redis
+ * round trip and memory. They are plain gauges and counters, set by `collect()` — which a
+ * background collector calls every few seconds — so a scrape reads numbers and never talks
+ * to Redis (one collection is tens of commands; scraping it per request multiplied them).
+ */
+export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSources): { collect(): Promise<void> } {
+  const registers = [registry];
+  const queueJobs = new Gauge({ name: 'queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers });
+  // Worker throughput as BullMQ records it in Redis (the workers' `metrics` option): the same
+  // figure from every API instance, even when the workers run in other processes, whose own
+  // pipeline_jobs_total this registry never sees. rate(...[5m]) * 60 gives jobs per minute.
+  const processed = new Counter({
+    name: 'queue_processed_jobs_total',
+    help: 'Jobs finished per queue and result, across all workers (BullMQ metrics in Redis)',
+    labelNames: ['queue', 'result'] as const,
+    registers,
+  });
+  const pingLatency = new Gauge({ name: 'redis_ping_latency_seconds', help: 'Round trip of a PING to Redis (-1 when down)', registers });
+  const usedMemory = new Gauge({ name: 'redis_used_memory_bytes', help: 'used_memory reported by Redis', registers });
+
+  async function collectQueueJobs(): Promise<void> {
+    await Promise.all(
+      sources.queues.map(async (queue) => {
+        const counts = await queue.getJobCounts(...JOB_STATES).catch(() => null);
+        if (counts) for (const state of JOB_STATES) queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
+      }),
+    );
+  }
+
+  async function collectProcessed(): Promise<void> {
+    const totals = await Promise.all(
+      sources.queues.flatMap((queue) =>
+        RESULTS.map(async (result) => ({
+          labels: { queue: queue.name, result },
+          count: await queue.getMetrics(result, 0, 0).then((m) => m.meta.count, () => null),
+        })),
+      ),
+    );
+    processed.reset();
+    for (const { labels, count } of totals) if (count !== null) processed.inc(labels, count);
+  }
+
+  async function collectPing(): Promise<void> {
+    const started = performance.now();
+    const ok = await sources.redis.ping().then(() => true, () => false);
+    pingLatency.set(ok ? (performance.now() - started) / 1_000 : -1);
+  }
+
+  async function collectMemory(): Promise<void> {
+    const info = await sources.redis.info('memory').catch(() => '');
+    const match = /used_memory:(\d+)/.exec(info);
+    if (match) usedMemory.set(Number(match[1]));
+  }
+
+  return {
+    async collect() {
+      await Promise.all([collectQueueJobs(), collectProcessed(), collectPing(), collectMemory()]);
+    },
+  };
+}
