@@ -7,9 +7,9 @@ export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 /**
  * helmet's security headers, worked out once at start and written as a constant list on
  * every response. helmet runs a chain of a dozen small middlewares per request to set values
- * that never change with the request (measured at 14 % of a bare route's throughput); the
- * list is read from helmet itself, so its defaults, a helmet upgrade and `options` decide
- * the headers, exactly as before.
+ * that never change with the request (in-process, 8–10 µs per request against 5 µs for the
+ * list; most of what is left is Node's own setHeader); the list is read from helmet itself,
+ * so its defaults, a helmet upgrade and `options` decide the headers, exactly as before.
  */
 export function securityHeaders(options: Readonly<HelmetOptions>): ArrivalStep {
   const headers = headersSetBy(helmet(options));
