@@ -18,7 +18,7 @@ export interface IngestResult {
   /** End to end through the typed publisher (addBulk of 1,000): enqueued → stored → recomputed. */
   bulk: { eventsPerSec: number; seconds: number };
   /** End to end through POST /api/events (batches of 1,000, several requests in flight). */
-  http: { eventsPerSec: number; seconds: number; requests: number };
+  http: { eventsPerSec: number; seconds: number; requests: number; /** Requests answered 503 (queue busy) and sent again after 1 s, as a client would. */ retried503: number };
   /** The same publisher and worker settings with a no-op processor, same run. */
   bullmqNoopPerSec: number;
   /** The no-op ceiling measured before and after the two end-to-end runs (its mean is bullmqNoopPerSec). */
