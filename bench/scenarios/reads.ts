@@ -23,8 +23,8 @@ import { seededRandom } from '../lib/zipf';
  *   stored dashboard row, each once (the child's counter never revisits a user);
  * - L2 (L1 cold): the same second API reading, in turn, the users the summary-table runs
  *   loaded (each load filled L2); its one-entry L1 never holds the next user.
- * Also GET /health/live on the main API: the app's middleware alone (security headers, request id and log, metrics,
- * ), no auth, no cache, a tiny constant body — the ceiling of any route of this app.
+ * Also GET /health/live on the main API: the app's middleware alone (security headers, request
+ * id and log, metrics), no auth, no cache, a tiny constant body — the ceiling of any route of this app.
  * The machine is shared and noisy: every target is first warmed up (JIT), then the tiers run
  * in interleaved rounds; each figure is the median over rounds, each ratio the median of the
  * per-round ratios (tier and bare measured seconds apart). The cache stats of the API under
