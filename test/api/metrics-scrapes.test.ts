@@ -1,9 +1,9 @@
+import { privateRedisClient } from '../helpers/private-redis-clients';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
 import { createLogger } from '@shared/logger/logger';
 import { Queue } from 'bullmq';
 import { createApp, type ApiApp } from '../../services/api/src/app';
@@ -46,14 +46,7 @@ async function commandsProcessed(): Promise<number> {
 
 /** The app with its queues and Redis figures on the private Redis, collecting every `intervalMs`. */
 async function appCollectingEvery(intervalMs: number): Promise<{ app: ApiApp; queues: Queue[] }> {
-  const connect = async (role: 'producer' | 'cache'): Promise<RedisClient> => {
-    const client = createRedisConnection({ mode: 'standalone', url: redis.url }, role);
-    client.on('error', () => undefined);
-    await waitForRedis(client);
-    cleanups.push(() => closeRedis(client));
-    return client;
-  };
-  const [producer, cache] = [await connect('producer'), await connect('cache')];
+  const [producer, cache] = [await privateRedisClient(redis.url, 'producer', cleanups), await privateRedisClient(redis.url, 'cache', cleanups)];
   const publisher = new EventPublisher({ connection: producer, prefix: 'ms' });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: producer, prefix: 'ms' }));
   const app = createApp({

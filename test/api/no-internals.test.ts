@@ -1,3 +1,4 @@
+import { privateRedisClient } from '../helpers/private-redis-clients';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import request from 'supertest';
@@ -5,7 +6,7 @@ import { Registry } from 'prom-client';
 import { createDatabase } from '@shared/db/prisma-client';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
+import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
 import { Queue } from 'bullmq';
 import { createApp } from '../../services/api/src/app';
 import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
@@ -33,14 +34,7 @@ afterAll(async () => {
 
 /** The app over the private Redis (queues, rate limits, health) and the given database, logging into `logs`. */
 async function appOnPrivateRedis(logs: Record<string, unknown>[], db = system.infra.db) {
-  const connect = async (role: 'producer' | 'cache'): Promise<RedisClient> => {
-    const client = createRedisConnection({ mode: 'standalone', url: redis.url }, role);
-    client.on('error', () => undefined);
-    await waitForRedis(client);
-    cleanups.push(() => closeRedis(client));
-    return client;
-  };
-  const [producer, cache] = [await connect('producer'), await connect('cache')];
+  const [producer, cache] = [await privateRedisClient(redis.url, 'producer', cleanups), await privateRedisClient(redis.url, 'cache', cleanups)];
   const publisher = new EventPublisher({ connection: producer, prefix: 'ni' });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: producer, prefix: 'ni' }));
   for (const queue of queues) queue.on('error', () => undefined);

@@ -1,3 +1,4 @@
+import { event } from '../fixtures/history-builder';
 import type { Period } from '@shared/contracts/analytics-query';
 import type { ContentType, InterventionType } from '@shared/contracts/behavioral-event';
 import type { EventRow, LoadSnapshotRow, SessionRow } from '@shared/aggregates/user-history';
@@ -30,22 +31,7 @@ export type ByPeriod<T> = Partial<Record<Period, T>>;
 export const MIN = 60_000;
 
 function row(eventId: string, type: EventRow['type'], at: string, fields: Partial<EventRow>): EventRow {
-  return {
-    eventId,
-    userId: 'golden-user',
-    type,
-    occurredAt: new Date(at),
-    objectiveId: null,
-    missionId: null,
-    correct: null,
-    responseMs: null,
-    durationMs: null,
-    successScore: null,
-    stress: null,
-    interventionType: null,
-    contentType: null,
-    ...fields,
-  };
+  return event(type, new Date(at), { eventId, userId: 'golden-user', ...fields });
 }
 
 /** `card_reviewed`; responseMs 1000 unless the case is about response times. */
