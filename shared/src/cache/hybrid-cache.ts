@@ -6,7 +6,7 @@ import type { RedisClient } from '../redis/redis-connection';
 import { createCacheMetrics, type CacheMetrics } from './cache-metrics';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import { InvalidKeyError, parsePattern, userOfKey } from './keys';
-import { deepFreeze, L1Cache, type CacheEntry } from './l1-cache';
+import { deepFreeze, L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
 import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
@@ -69,12 +69,23 @@ interface ReadOptions {
   graceMs?: number;
 }
 
+export type { Prepare } from './l1-cache';
+
+/** What a lookup found: the entry (none when the loader returned undefined), its tier, and whether it is stale. */
+interface Found {
+  entry: L1Entry | undefined;
+  tier: CacheTier;
+  stale: boolean;
+}
+
 /**
  * L1 (in-process LRU) → L2 (Redis) → loader, with single-flight loads, stale-while-
  * revalidate, write-through for workers, invalidation by user or pattern in every process,
  * and graceful degradation when Redis is down (see README, "The cache").
  *
- * Values returned are deep-frozen and shared: callers must copy before mutating.
+ * Values returned are deep-frozen and shared: callers must copy before mutating. An entry
+ * is serialized once (when it is loaded, filled from L2 or written through); readers that
+ * serve bytes ask getOrSetPrepared for a form made from that text once per L1 entry.
  */
 export class HybridCache implements AggregateWriteThrough {
   private readonly l1: L1Cache;
@@ -83,7 +94,9 @@ export class HybridCache implements AggregateWriteThrough {
   private readonly metrics: CacheMetrics;
   private readonly ttl: Record<QueryType, number>;
   private readonly graceMs: number;
-  private readonly inflight = new Map<string, Promise<CacheResult<unknown>>>();
+  private readonly inflight = new Map<string, Promise<Found>>();
+  /** Children of the hit counter per tier and query type, made once (no label object per hit). */
+  private readonly hitCounters = new Map<string, { inc(): void }>();
   /** Per-user invalidation epochs: a load that started before an invalidation does not fill L1. */
   private readonly epochs = new LRUCache<string, number>({ max: 100_000 });
   private globalEpoch = 0;
@@ -114,17 +127,21 @@ export class HybridCache implements AggregateWriteThrough {
   }
 
   async getOrSet<T>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions): Promise<CacheResult<T>> {
-    const local = this.l1.get(key);
-    const now = Date.now();
-    if (local && now < local.expiresAt) return this.hitL1<T>(local, options.queryType, false);
-    const userId = this.userOf(key);
-    if (local && now < local.staleUntil) {
-      this.counts.staleServed += 1;
-      this.metrics.staleServed.inc();
-      this.refreshInBackground(key, userId, loader, options);
-      return this.hitL1<T>(local, options.queryType, true);
-    }
-    return this.singleFlight(key, userId, loader, options) as Promise<CacheResult<T>>;
+    const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
+    return { value: found.entry?.value as T, tier: found.tier, stale: found.stale };
+  }
+
+  /**
+   * getOrSet for readers that serve the entry's JSON text in another form (the API: its
+   * response bytes and ETag): `prepare` turns the text into that form once per L1 entry,
+   * and an L1 hit returns the form already made. `prepare` should be one function for the
+   * cache's lifetime (a new function prepares again). The loader's value is serialized
+   * with JSON.stringify before it is prepared, as it would be for L2.
+   */
+  async getOrSetPrepared<T, P>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions & { prepare: Prepare<P> }): Promise<CacheResult<P>> {
+    const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
+    if (!found.entry) throw new TypeError(`the loader of ${key} returned undefined: nothing to prepare`);
+    return { value: found.entry.preparedWith(options.prepare), tier: found.tier, stale: found.stale };
   }
 
   /** A read without a loader: L1, then L2. */
@@ -139,8 +156,7 @@ export class HybridCache implements AggregateWriteThrough {
     const remote = await this.readL2(key, userId);
     if (remote && remote.entry && Date.now() < remote.entry.expiresAt) {
       this.counts.redisHits += 1;
-      const value = this.storeL1IfCurrent(key, userId, epoch, remote.entry, remote.bytes);
-      return { value: value as T, tier: 'l2' };
+      return { value: this.storeL1IfCurrent(key, userId, epoch, remote.entry).value as T, tier: 'l2' };
     }
     return undefined;
   }
@@ -149,7 +165,7 @@ export class HybridCache implements AggregateWriteThrough {
     const userId = this.userOf(key);
     const json = JSON.stringify(value);
     const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
-    this.l1.set(key, JSON.parse(json), json.length * 2, expiresAt, staleUntil);
+    this.l1.set(key, { json, expiresAt, staleUntil });
     await this.l2?.fill(key, userId, '*', encodeEntry(json, expiresAt, staleUntil), pxMs);
   }
 
@@ -182,9 +198,7 @@ export class HybridCache implements AggregateWriteThrough {
       return { ...entry, ...this.lifetime({ queryType: entry.queryType }) };
     });
     const epoch = this.epochOf(userId);
-    for (const entry of prepared) {
-      this.storeL1IfCurrent(entry.key, userId, epoch, { value: JSON.parse(entry.json), expiresAt: entry.expiresAt, staleUntil: entry.staleUntil }, entry.json.length * 2);
-    }
+    for (const entry of prepared) this.storeL1IfCurrent(entry.key, userId, epoch, entry);
     if (this.l2) {
       // The script also publishes the bus message: one round trip for the whole write-through.
       const written = await this.l2.writeThrough(
@@ -248,13 +262,38 @@ export class HybridCache implements AggregateWriteThrough {
     return this.closing;
   }
 
-  private hitL1<T>(entry: CacheEntry, queryType: QueryType, stale: boolean): CacheResult<T> {
+  /** A fresh L1 entry, counted as a hit; undefined when L1 has none (or only an expired one). */
+  private l1Hit(key: string, options: ReadOptions): Found | undefined {
+    const local = this.l1.get(key);
+    if (!local || Date.now() >= local.expiresAt) return undefined;
     this.counts.l1Hits += 1;
-    this.metrics.hits.inc({ tier: 'l1', query_type: queryType });
-    return { value: entry.value as T, tier: 'l1', stale };
+    this.hitCounter('l1', options.queryType).inc();
+    return { entry: local, tier: 'l1', stale: false };
   }
 
-  private singleFlight(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<CacheResult<unknown>> {
+  private hitCounter(tier: 'l1' | 'l2', queryType: QueryType): { inc(): void } {
+    const id = `${tier}:${queryType}`;
+    let counter = this.hitCounters.get(id);
+    if (!counter) this.hitCounters.set(id, (counter = this.metrics.hits.labels(tier, queryType)));
+    return counter;
+  }
+
+  /** After an L1 miss: a stale L1 entry within its grace (refreshed in the background), else one load for every reader. */
+  private lookup(key: string, loader: () => Promise<unknown>, options: ReadOptions): Found | Promise<Found> {
+    const local = this.l1.get(key);
+    const userId = this.userOf(key);
+    if (local && Date.now() < local.staleUntil) {
+      this.counts.l1Hits += 1;
+      this.counts.staleServed += 1;
+      this.metrics.staleServed.inc();
+      this.hitCounter('l1', options.queryType).inc();
+      this.refreshInBackground(key, userId, loader, options);
+      return { entry: local, tier: 'l1', stale: true };
+    }
+    return this.singleFlight(key, userId, loader, options);
+  }
+
+  private singleFlight(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<Found> {
     const existing = this.inflight.get(key);
     if (existing) return existing;
     const flight = this.fetch(key, userId, loader, options).finally(() => {
@@ -271,7 +310,7 @@ export class HybridCache implements AggregateWriteThrough {
     });
   }
 
-  private async fetch(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<CacheResult<unknown>> {
+  private async fetch(key: string, userId: string, loader: () => Promise<unknown>, options: ReadOptions): Promise<Found> {
     const epoch = this.epochOf(userId);
     const remote = await this.readL2(key, userId);
     let stale: CacheEntry | undefined;
@@ -279,8 +318,8 @@ export class HybridCache implements AggregateWriteThrough {
       const entry = remote.entry;
       if (entry && Date.now() < entry.expiresAt) {
         this.counts.redisHits += 1;
-        this.metrics.hits.inc({ tier: 'l2', query_type: options.queryType });
-        return { value: this.storeL1IfCurrent(key, userId, epoch, entry, remote.bytes), tier: 'l2', stale: false };
+        this.hitCounter('l2', options.queryType).inc();
+        return { entry: this.storeL1IfCurrent(key, userId, epoch, entry), tier: 'l2', stale: false };
       }
       this.counts.redisMisses += 1;
       if (entry && Date.now() < entry.staleUntil) stale = entry;
@@ -295,17 +334,21 @@ export class HybridCache implements AggregateWriteThrough {
       if (!stale) throw error;
       this.counts.staleServed += 1;
       this.metrics.staleServed.inc();
-      return { value: deepFreeze(stale.value), tier: 'l2', stale: true };
+      return { entry: new L1Entry(key, stale.json, stale.expiresAt, stale.staleUntil), tier: 'l2', stale: true };
     }
-    if (loaded === undefined) return { value: undefined, tier: 'loader', stale: false };
-    if (loaded instanceof Uncached) return { value: deepFreeze(loaded.value), tier: 'loader', stale: false };
+    if (loaded === undefined) return { entry: undefined, tier: 'loader', stale: false };
+    if (loaded instanceof Uncached) {
+      // Never stored: served as the loader gave it (frozen), and its text only for readers that prepare it.
+      const value = deepFreeze(loaded.value);
+      return { entry: new L1Entry(key, JSON.stringify(value) ?? 'null', 0, 0, value), tier: 'loader', stale: false };
+    }
 
     const json = JSON.stringify(loaded);
     const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
-    const value = this.storeL1IfCurrent(key, userId, epoch, { value: JSON.parse(json), expiresAt, staleUntil }, json.length * 2);
+    const entry = this.storeL1IfCurrent(key, userId, epoch, { json, expiresAt, staleUntil });
     // Only where the generation read before the load still holds: never over a write-through.
     if (remote) await this.l2!.fill(key, userId, remote.generation, encodeEntry(json, expiresAt, staleUntil), pxMs);
-    return { value, tier: 'loader', stale: false };
+    return { entry, tier: 'loader', stale: false };
   }
 
   /** L2 read, unless Redis is unusable or the user's L2 entries are not trusted. */
@@ -320,9 +363,10 @@ export class HybridCache implements AggregateWriteThrough {
     return read === UNAVAILABLE ? null : read;
   }
 
-  private storeL1IfCurrent(key: string, userId: string, epoch: string, entry: CacheEntry, bytes: number): unknown {
-    if (this.epochOf(userId) !== epoch) return deepFreeze(entry.value);
-    return this.l1.set(key, entry.value, bytes, entry.expiresAt, entry.staleUntil);
+  /** Stores the entry in L1 unless the user was invalidated since `epoch`; returns it either way. */
+  private storeL1IfCurrent(key: string, userId: string, epoch: string, entry: CacheEntry): L1Entry {
+    if (this.epochOf(userId) !== epoch) return new L1Entry(key, entry.json, entry.expiresAt, entry.staleUntil);
+    return this.l1.set(key, entry);
   }
 
   private lifetime(options: { queryType: QueryType; ttlMs?: number; graceMs?: number }) {

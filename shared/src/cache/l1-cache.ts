@@ -1,17 +1,19 @@
 import { LRUCache } from 'lru-cache';
 import { userOfKey } from './keys';
 
-/** An entry as both tiers hold it: the value, its logical expiry and the end of its grace. */
+/** An entry as both tiers hold it: the value as JSON text, its logical expiry and the end of its grace. */
 export interface CacheEntry {
-  value: unknown;
+  json: string;
   expiresAt: number;
   staleUntil: number;
 }
 
-interface L1Slot {
-  entry: CacheEntry;
-  bytes: number;
-}
+/**
+ * Turns an entry's JSON text into the form a reader serves (for the API: the response
+ * bytes and their ETag). Called at most once per L1 entry and function; `key` is the
+ * entry's cache key. Must be a pure function of its arguments.
+ */
+export type Prepare<P> = (json: string, key: string) => P;
 
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -22,8 +24,60 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The in-process tier: an LRU bounded by entries and by bytes. Values are parsed once and
- * deep-frozen, so a hit costs no copy and no caller can mutate what others will read.
+ * One entry as L1 holds it: the JSON text (what L2 stores), and what readers made of it,
+ * each made once and shared by every later hit: the parsed value (deep-frozen) for
+ * `value` readers, and one prepared form (see Prepare) for readers that serve bytes.
+ * Also used for an entry served without being stored (a load that raced with an
+ * invalidation, a value the loader said not to cache).
+ */
+export class L1Entry implements CacheEntry {
+  private parsed: unknown;
+  private hasParsed = false;
+  private preparedBy: Prepare<unknown> | undefined;
+  private prepared: unknown;
+
+  constructor(
+    readonly key: string,
+    readonly json: string,
+    readonly expiresAt: number,
+    readonly staleUntil: number,
+    /** The value already in hand (owned by the cache from now on), when there is one: no parse of `json` then. */
+    value?: unknown,
+  ) {
+    if (value !== undefined) {
+      this.parsed = deepFreeze(value);
+      this.hasParsed = true;
+    }
+  }
+
+  /** The value, parsed from the JSON text on first use and deep-frozen: every reader shares it. */
+  get value(): unknown {
+    if (!this.hasParsed) {
+      this.parsed = deepFreeze(JSON.parse(this.json));
+      this.hasParsed = true;
+    }
+    return this.parsed;
+  }
+
+  /** `prepare`'s form of this entry, made on its first use and kept (for the last function asked). */
+  preparedWith<P>(prepare: Prepare<P>): P {
+    if (this.preparedBy !== prepare) {
+      this.prepared = prepare(this.json, this.key);
+      this.preparedBy = prepare as Prepare<unknown>;
+    }
+    return this.prepared as P;
+  }
+}
+
+interface L1Slot {
+  entry: L1Entry;
+  bytes: number;
+}
+
+/**
+ * The in-process tier: an LRU bounded by entries and by bytes. An entry keeps its JSON
+ * text and what readers made of it once (a frozen parse, response bytes), so a hit costs
+ * no parse, no copy and no serialization, and no caller can mutate what others will read.
  * Keeps an index user → keys so a user's invalidation does not scan the whole cache.
  */
 export class L1Cache {
@@ -41,25 +95,25 @@ export class L1Cache {
     });
   }
 
-  get(key: string): CacheEntry | undefined {
+  get(key: string): L1Entry | undefined {
     return this.lru.get(key)?.entry;
   }
 
   /**
-   * Stores a value the cache owns (a fresh parse, never the loader's own object), freezing
-   * it; returns the frozen value every reader shares. `bytes` is its JSON size.
+   * Stores an entry and returns it. `bytes` is what it is counted as against the byte
+   * bound: twice its JSON text's length (the text, and one prepared or parsed copy of it).
    */
-  set(key: string, ownedValue: unknown, bytes: number, expiresAt: number, staleUntil: number): unknown {
-    const value = deepFreeze(ownedValue);
-    const ttl = Math.max(1, staleUntil - Date.now());
-    this.lru.set(key, { entry: { value, expiresAt, staleUntil }, bytes }, { ttl });
+  set(key: string, entry: CacheEntry, value?: unknown): L1Entry {
+    const stored = new L1Entry(key, entry.json, entry.expiresAt, entry.staleUntil, value);
+    const ttl = Math.max(1, entry.staleUntil - Date.now());
+    this.lru.set(key, { entry: stored, bytes: entry.json.length * 2 }, { ttl });
     const userId = userOfKey(key);
     if (userId) {
       let keys = this.keysByUser.get(userId);
       if (!keys) this.keysByUser.set(userId, (keys = new Set()));
       keys.add(key);
     }
-    return value;
+    return stored;
   }
 
   delete(key: string): void {
@@ -100,4 +154,3 @@ export class L1Cache {
     if (keys && keys.size === 0) this.keysByUser.delete(userId);
   }
 }
-

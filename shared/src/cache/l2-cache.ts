@@ -83,21 +83,32 @@ export interface BusMessage {
   message: string;
 }
 
-export type L2Read = { entry: CacheEntry | null; generation: string; bytes: number } | typeof UNAVAILABLE;
+export type L2Read = { entry: CacheEntry | null; generation: string } | typeof UNAVAILABLE;
 
 /** Entries travel as one JSON text: {"e": expiresAt, "s": staleUntil, "v": value}. */
 export function encodeEntry(valueJson: string, expiresAt: number, staleUntil: number): string {
   return `{"e":${expiresAt},"s":${staleUntil},"v":${valueJson}}`;
 }
 
-function decodeEntry(payload: string): CacheEntry {
+const ENTRY_HEAD = /^\{"e":(\d+),"s":(\d+),"v":/;
+
+/**
+ * An entry's times and its value's JSON text, without parsing the value: the text is
+ * served or prepared as it is (see L1Entry). Text in any other layout is parsed.
+ */
+export function decodeEntry(payload: string): CacheEntry {
+  const head = ENTRY_HEAD.exec(payload);
+  if (head && payload.endsWith('}')) {
+    return { json: payload.slice(head[0].length, -1), expiresAt: Number(head[1]), staleUntil: Number(head[2]) };
+  }
   const parsed = JSON.parse(payload) as { e: number; s: number; v: unknown };
-  return { value: parsed.v, expiresAt: parsed.e, staleUntil: parsed.s };
+  return { json: JSON.stringify(parsed.v), expiresAt: parsed.e, staleUntil: parsed.s };
 }
 
 export class L2Cache {
   private readonly breaker: CircuitBreaker;
   private lastWarnAt = 0;
+  private readonly latencyByOp = new Map<string, { observe(seconds: number): void }>();
   /** L2 operations skipped or failed: the origin report's `fallbackCount`. */
   fallbackCount = 0;
 
@@ -118,7 +129,7 @@ export class L2Cache {
   async read(key: string, userId: string): Promise<L2Read> {
     return this.attempt('get', async () => {
       const [payload, generation] = (await this.redis.mget(key, userGenerationKey(this.prefix, userId))) as (string | null)[];
-      return { entry: payload ? decodeEntry(payload) : null, generation: generation ?? '0', bytes: payload ? payload.length * 2 : 0 };
+      return { entry: payload ? decodeEntry(payload) : null, generation: generation ?? '0' };
     });
   }
 
@@ -205,7 +216,7 @@ export class L2Cache {
       this.countFallback();
       return UNAVAILABLE;
     }
-    const stopTimer = this.metrics.l2Latency.startTimer({ op });
+    const started = performance.now();
     try {
       const result = await run();
       this.breaker.success();
@@ -216,8 +227,15 @@ export class L2Cache {
       this.warn(op, error as Error);
       return UNAVAILABLE;
     } finally {
-      stopTimer();
+      this.latencyOf(op).observe((performance.now() - started) / 1_000);
     }
+  }
+
+  /** The latency histogram's child for `op`, made once (no label object per operation). */
+  private latencyOf(op: string): { observe(seconds: number): void } {
+    let child = this.latencyByOp.get(op);
+    if (!child) this.latencyByOp.set(op, (child = this.metrics.l2Latency.labels(op)));
+    return child;
   }
 
   private countFallback(): void {

@@ -19,10 +19,29 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return result.data;
 }
 
-function send(res: Response, userId: string, result: AnalyticsResult): void {
-  res.setHeader('X-Cache', result.tier);
-  // `refreshing` only when true: the computation is older than its TTL and a recompute is on its way.
-  res.json({ data: result.data, meta: { userId, computedAt: result.computedAt, cache: result.tier, ...(result.refreshing ? { refreshing: true } : {}) } });
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Writes the answer's prebuilt bytes (for an L1 hit that is not aged, the very Buffer the
+ * cache keeps) with the headers res.json would set, its strong ETag and X-Cache; a GET or
+ * HEAD whose If-None-Match names that ETag gets 304 without a body, as res.send answers it.
+ * The body is SPEC 4's {data, meta: {userId, computedAt, cache}}, meta.refreshing only when
+ * true (the computation is older than its TTL and a recompute is on its way).
+ */
+function send(req: Request, res: Response, result: AnalyticsResult): void {
+  const { response, tier, refreshing } = result;
+  res.setHeader('X-Cache', tier);
+  res.setHeader('ETag', response.etag(tier, refreshing));
+  if (req.fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  const body = response.body(tier, refreshing);
+  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
+  res.setHeader('Content-Length', body.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
 }
 
 /** Where the analytics routes are mounted: other paths never enter their router. */
@@ -41,13 +60,13 @@ export function analyticsRouter(deps: { auth: Authenticator; reads: AnalyticsRea
     router.get(`/${name}`, readAccess, async (req: Request, res: Response) => {
       const query = parse(analyticsRequestQuerySchema, req.query, 'query');
       const userId = userReadableBy(principalOf(res), query.userId, 'query');
-      send(res, userId, await deps.reads.read(name, { ...query, userId }));
+      send(req, res, await deps.reads.read(name, { ...query, userId }));
     });
   }
   router.post('/predictions/generate', readAccess, deps.generateRateLimit, jsonBody(), async (req: Request, res: Response) => {
     const body = parse(generatePredictionsRequestBodySchema, req.body ?? {}, 'body');
     const userId = userReadableBy(principalOf(res), body.userId, 'body');
-    send(res, userId, await deps.predictions.generate(userId, requestIdOf(res)));
+    send(req, res, await deps.predictions.generate(userId, requestIdOf(res)));
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
 import { Uncached, type HybridCache } from '@shared/cache/hybrid-cache';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey, userOfKey } from '@shared/cache/keys';
 import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
 import { isDatabaseUnavailable } from '@shared/db/database-errors';
@@ -11,12 +11,13 @@ import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import { isAged, type AgedRefresher } from '@shared/recompute/aged-refresh';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { readAggregate, userHasData, type StoredAggregate } from '@shared/store/aggregate-store';
+import { AggregateResponse, type ServedTier } from './aggregate-response';
 
-export type ServedTier = 'l1' | 'l2' | 'db' | 'compute';
+export type { ServedTier } from './aggregate-response';
 
 export interface AnalyticsResult {
-  data: unknown;
-  computedAt: string;
+  /** The aggregate as the route answers it, serialized once per cache entry. */
+  response: AggregateResponse;
   tier: ServedTier;
   /** The computation is older than its query type's TTL: one recompute of the user was asked for. */
   refreshing: boolean;
@@ -28,11 +29,16 @@ export interface AnalyticsResult {
  * stored for everyone; for an unknown user, the empty shape (zeros and nulls), computed
  * and never cached, so made-up ids cost no memory anywhere.
  *
+ * The cache keeps each entry's answer ready to send (AggregateResponse, made once per L1
+ * entry), so an L1 hit serializes nothing.
+ *
  * Every answer's computation is compared with its query type's TTL (SPEC 6): an aged one
  * is still served at once, and brings one recompute of its user (AgedRefresher).
  */
 export class AnalyticsReadService {
   private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
+  /** One function for the cache's lifetime: the cache keeps what it made per entry. */
+  private readonly prepare = (json: string, key: string) => AggregateResponse.fromStoredJson(json, userOfKey(key)!);
 
   constructor(
     private readonly deps: {
@@ -56,7 +62,7 @@ export class AnalyticsReadService {
     const key = cacheKey(this.deps.cachePrefix, { userId: query.userId, aggregate: name, period });
     let source: ServedTier = 'db';
     const result = await this.deps.cache
-      .getOrSet<StoredAggregate>(
+      .getOrSetPrepared<StoredAggregate, AggregateResponse>(
         key,
         async () => {
           const stored = await this.deps.timed(() => readAggregate(this.deps.db.pool, query.userId, name, period));
@@ -64,19 +70,18 @@ export class AnalyticsReadService {
           source = 'compute';
           return this.computeOnce(name, period, query.userId);
         },
-        { queryType },
+        { queryType, prepare: this.prepare },
       )
       .catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
         throw error;
       });
-    const { data, computedAt } = result.value;
-    return { data, computedAt, tier: result.tier === 'loader' ? source : result.tier, refreshing: this.refreshIfAged(query.userId, queryType, computedAt) };
+    const response = result.value;
+    return { response, tier: result.tier === 'loader' ? source : result.tier, refreshing: this.refreshIfAged(query.userId, queryType, response.computedAtMs) };
   }
 
-  private refreshIfAged(userId: string, queryType: QueryType, computedAt: string): boolean {
+  private refreshIfAged(userId: string, queryType: QueryType, computedAtMs: number): boolean {
     const now = Date.now();
-    const computedAtMs = Date.parse(computedAt);
     this.ageHistograms.get(queryType)?.observe(Math.max(0, now - computedAtMs) / 1_000);
     const ttlMs = this.deps.ttlMs(queryType);
     if (!isAged(computedAtMs, ttlMs, now)) return false;
