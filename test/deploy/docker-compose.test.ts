@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '@shared/config/config';
 
@@ -34,8 +34,11 @@ function envOf(service: string, env: Record<string, string | undefined> = OPERAT
 }
 
 describe('docker-compose.yml', () => {
-  it('declares redis, postgres, api and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
+  it('declares redis, postgres, api and worker, and Prometheus and Grafana only under the ops profile', () => {
+    const inProfile = (name: string) => (compose.services[name].profiles ?? []) as string[];
+    expect(Object.keys(compose.services).filter((name) => inProfile(name).length === 0).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
+    expect(Object.keys(compose.services).filter((name) => inProfile(name).includes('ops')).sort()).toEqual(['grafana', 'prometheus']);
+    expect(Object.keys(compose.services)).toHaveLength(6);
   });
 
   it('runs Redis with noeviction and AOF persistence', () => {
@@ -82,5 +85,55 @@ describe('docker-compose.yml', () => {
     const dockerfile = join(root, compose.services.api.build.dockerfile);
     expect(existsSync(dockerfile)).toBe(true);
     expect(readFileSync(dockerfile, 'utf8')).toMatch(/pnpm install --frozen-lockfile/);
+  });
+
+  describe('the ops profile', () => {
+    /** host path → container path of a service's bind mounts (named volumes left out). */
+    const bindMounts = (service: string) =>
+      new Map(
+        (compose.services[service].volumes as string[])
+          .filter((v) => v.startsWith('./'))
+          .map((v) => {
+            const [host, container] = v.split(':');
+            return [container!, join(root, host!)] as const;
+          }),
+      );
+    /** Where a file the container reads at `containerPath` comes from on this side. */
+    const hostPathOf = (service: string, containerPath: string) => {
+      for (const [container, host] of bindMounts(service)) if (containerPath === container || containerPath.startsWith(`${container}/`)) return join(host, containerPath.slice(container.length));
+      throw new Error(`${containerPath} is not mounted into ${service}`);
+    };
+
+    it('mounts only folders of the repository that exist', () => {
+      for (const service of ['prometheus', 'grafana']) {
+        expect(bindMounts(service).size).toBeGreaterThan(0);
+        for (const host of bindMounts(service).values()) expect(existsSync(host)).toBe(true);
+      }
+    });
+
+    it('runs Prometheus on docs/ops/prometheus/prometheus.yml, which loads the rules and scrapes the api service on its port', () => {
+      const configFlag = (compose.services.prometheus.command as string[]).find((a) => a.startsWith('--config.file='))!;
+      const configPath = hostPathOf('prometheus', configFlag.slice('--config.file='.length));
+      expect(configPath).toBe(join(root, 'docs/ops/prometheus/prometheus.yml'));
+      const config = parse(readFileSync(configPath, 'utf8'));
+      for (const rules of config.rule_files as string[]) expect(existsSync(join(dirname(configPath), rules))).toBe(true);
+      const job = (config.scrape_configs as { job_name: string; static_configs: { targets: string[] }[] }[]).find((j) => j.job_name === 'study-analytics')!;
+      expect(job.static_configs[0]!.targets).toEqual([`api:${loadConfig(envOf('api')).port}`]);
+    });
+
+    it('provisions Grafana from docs/ops/grafana: the data source is the prometheus service, the dashboards folder is mounted where the provider reads', () => {
+      const datasources = parse(readFileSync(hostPathOf('grafana', '/etc/grafana/provisioning/datasources/prometheus.yml'), 'utf8'));
+      expect(datasources.datasources[0].url).toBe('http://prometheus:9090');
+      expect(compose.services.prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+      const providers = parse(readFileSync(hostPathOf('grafana', '/etc/grafana/provisioning/dashboards/study-analytics.yml'), 'utf8'));
+      const dashboards = hostPathOf('grafana', providers.providers[0].options.path);
+      expect(existsSync(join(dashboards, 'study-analytics.json'))).toBe(true);
+      expect(existsSync(hostPathOf('grafana', envOf('grafana').GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!))).toBe(true);
+    });
+
+    it('needs no variable beyond API_KEYS: Grafana\'s password is GRAFANA_ADMIN_PASSWORD, else Grafana\'s own default (admin, changed at first login)', () => {
+      expect(envOf('grafana', {}).GF_SECURITY_ADMIN_PASSWORD).toBe('admin');
+      expect(envOf('grafana', { GRAFANA_ADMIN_PASSWORD: 'from-env' }).GF_SECURITY_ADMIN_PASSWORD).toBe('from-env');
+    });
   });
 });

@@ -32,7 +32,7 @@ it('has the top-level fields Grafana needs to load it', () => {
 
 it('provisions one Prometheus data source and a file provider for the dashboards folder', () => {
   expect(datasources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' })]);
-  expect(provider.providers).toEqual([expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/var/lib/grafana/dashboards' }) })]);
+  expect(provider.providers).toEqual([expect.objectContaining({ type: 'file', options: expect.objectContaining({ path: '/etc/grafana/dashboards' }) })]);
 });
 
 describe.each(dashboard.panels.map((p) => [p.title, p] as const))('panel "%s"', (_title, panel) => {
