@@ -5,7 +5,8 @@
  */
 import { loadConfig } from '@shared/config/config';
 import { createDatabase, pingDatabase } from '@shared/db/prisma-client';
-import { createInfrastructure, StartupError } from '@shared/runtime/infrastructure';
+import { CacheWriter } from '@shared/cache/cache-writer';
+import { createConnections, StartupError } from '@shared/runtime/infrastructure';
 import { createCliLogger } from './cli/cli-logger';
 import { parseRecomputeFlags, RECOMPUTE_USAGE, runRecompute } from './cli/recompute-command';
 import { runCli } from './cli/run-cli';
@@ -30,11 +31,14 @@ async function main(args: string[]): Promise<number> {
       await db.close();
     }
   }
-  const infra = await createInfrastructure(config, createCliLogger('recompute'), { applicationName: 'study-analytics-recompute' });
+  // Rebuilding writes the cache but never reads it: the write side alone (no L1, no bus subscription).
+  const logger = createCliLogger('recompute');
+  const connections = await createConnections(config, logger, { applicationName: 'study-analytics-recompute' });
+  const cache = new CacheWriter({ redis: connections.redis, prefix: config.cachePrefix, ttlOverrides: config.cache.ttlOverrides, logger });
   try {
-    return await runRecompute(options, { db: infra.db, cache: infra.cache, cachePrefix: config.cachePrefix, out, err });
+    return await runRecompute(options, { db: connections.db, cache, cachePrefix: config.cachePrefix, out, err });
   } finally {
-    await infra.close();
+    await connections.close();
   }
 }
 

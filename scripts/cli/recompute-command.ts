@@ -1,6 +1,7 @@
 import { isId } from '@shared/contracts/ids';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
+import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { countUsers, forEachUser } from '@shared/recompute/user-pages';
 import { verifyUser, type UserVerification } from '@shared/recompute/verify-user';
@@ -32,7 +33,7 @@ now), not as drift.
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, CACHE_PREFIX, ...; see
 the README). Progress goes to stderr, results to stdout.
-Exit codes: 0 all well, 1 drift found or users failed, 2 bad flags or configuration,
+Exit codes: 0 all well, 1 drift found, users failed or cache entries left stale, 2 bad flags or configuration,
 3 Redis or PostgreSQL unreachable.`;
 
 export interface RecomputeOptions {
@@ -62,8 +63,8 @@ export function parseRecomputeFlags(args: string[]): RecomputeOptions {
 
 export interface RecomputeDeps {
   db: Pick<Database, 'pool'>;
-  /** Absent in --verify mode (it reads PostgreSQL only). */
-  cache: HybridCache | null;
+  /** The write side of the cache; absent in --verify mode (it reads PostgreSQL only). */
+  cache: (AggregateWriteThrough & Required<Pick<AggregateWriteThrough, 'invalidateUsers'>>) | null;
   cachePrefix: string;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream & { isTTY?: boolean };
@@ -131,6 +132,7 @@ function printFailures(deps: RecomputeDeps, tally: Tally): void {
 async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
   const started = Date.now();
   let unknown = 0;
+  let uncached = 0;
   const tally = await overUsers(options, deps, { label: 'recompute', problemLabel: 'failed' }, async (userId) => {
     // An explicit --user nobody has seen is a typo, not a user to store empty aggregates for.
     if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
@@ -138,7 +140,8 @@ async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<
       deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
       return false;
     }
-    const { computed, stored } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix }, userId);
+    const { computed, stored, cached } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix }, userId);
+    if (!cached) uncached += 1;
     if (options.userIds !== 'all') {
       deps.out.write(`${userId}: ${computed.entries.length} aggregates ${stored ? 'rebuilt' : 'already newer (a concurrent recompute won)'} at ${computed.computedAt}\n`);
     }
@@ -150,7 +153,23 @@ async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<
   deps.out.write(
     `recomputed ${plural(users, 'user')} in ${seconds(elapsed)} (${decimal(perSecond(tally.done, elapsed))} users/s), ${count(tally.failures.length)} failed${unknown ? `, ${count(unknown)} unknown` : ''}\n`,
   );
-  return tally.failures.length > 0 || unknown > 0 ? EXIT.problem : EXIT.ok;
+  const stillStale = await repairCache(deps, uncached);
+  return tally.failures.length > 0 || unknown > 0 || stillStale > 0 ? EXIT.problem : EXIT.ok;
+}
+
+/**
+ * Stored users whose write-through Redis failed are marked in cache_repairs (the workers
+ * repair them when Redis answers); this run retries them once before it exits and says how
+ * many remain. Returns that number.
+ */
+async function repairCache(deps: RecomputeDeps, uncached: number): Promise<number> {
+  if (!deps.cache) return 0;
+  const { repaired, failed } = await new CacheRepairer({ db: deps.db, cache: deps.cache }).repairAll();
+  if (uncached === 0 && repaired === 0 && failed === 0) return 0;
+  deps.out.write(
+    `cache: ${plural(uncached, 'user')} whose write-through Redis failed; ${count(repaired)} invalidated now, ${count(failed)} still marked (a worker invalidates them when Redis answers)\n`,
+  );
+  return failed;
 }
 
 function shown(value: unknown): string {

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { applyMigrations, findMigrationsDir } from '@shared/db/migrate';
 import { adminUrl, testDatabaseUrl } from '../helpers/database';
 
-const TABLES = ['_prisma_migrations', 'aggregate_snapshots', 'analytics_users', 'behavioral_events', 'cognitive_load_snapshots', 'study_sessions'];
+const TABLES = ['_prisma_migrations', 'aggregate_snapshots', 'analytics_users', 'behavioral_events', 'cache_repairs', 'cognitive_load_snapshots', 'study_sessions'];
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

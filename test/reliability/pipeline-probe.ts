@@ -7,6 +7,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { expectStoredAggregates } from '../support/expected-aggregates';
 import type { Traffic } from '../support/traffic';
+import { busyJobs } from '../support/busy-jobs';
 
 /**
  * What the reliability tests share: an independent ledger of what the system accepted,
@@ -118,10 +119,7 @@ export class QueueProbe {
 
   async busy(): Promise<number> {
     let busy = 0;
-    for (const name of Object.values(QUEUE_NAMES)) {
-      const counts = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-      busy += Object.values(counts).reduce((a, b) => a + b, 0);
-    }
+    for (const name of Object.values(QUEUE_NAMES)) busy += await busyJobs(this.queue(name));
     return busy;
   }
 

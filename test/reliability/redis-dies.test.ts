@@ -219,6 +219,7 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
     cachePrefix: config.cachePrefix,
     connection,
     prefix: config.queuePrefix,
+    recomputeQueue,
     metrics: pipelineMetricsFor(new Registry()),
     logger: silent,
   });

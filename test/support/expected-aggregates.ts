@@ -38,9 +38,15 @@ export function toSessionRow(s: SessionCompleted): SessionRow {
   return { sessionId: s.sessionId, userId: s.userId, startedAt: new Date(s.startedAt), endedAt: new Date(s.endedAt), cardsReviewed: s.cardsReviewed, correctCount: s.correctCount };
 }
 
+/**
+ * A computation at `now` sees the rows whose time has come (SPEC 6: an event stamped ahead
+ * becomes visible at its occurredAt, a session at its endedAt), totals included.
+ */
 export function expectedAggregates(userId: string, published: { events: BehavioralEvent[]; sessions: SessionCompleted[] }, now: Date): ComputedAggregates {
-  const events = [...new Map(published.events.filter((e) => e.userId === userId).map((e) => [e.eventId, toEventRow(e)])).values()];
-  const sessions = [...new Map(published.sessions.filter((s) => s.userId === userId).map((s) => [s.sessionId, toSessionRow(s)])).values()];
+  const dedupedEvents = new Map(published.events.filter((e) => e.userId === userId).map((e) => [e.eventId, toEventRow(e)]));
+  const dedupedSessions = new Map(published.sessions.filter((s) => s.userId === userId).map((s) => [s.sessionId, toSessionRow(s)]));
+  const events = [...dedupedEvents.values()].filter((e) => e.occurredAt.getTime() <= now.getTime());
+  const sessions = [...dedupedSessions.values()].filter((s) => s.endedAt.getTime() <= now.getTime());
   const times = [...events.map((e) => e.occurredAt.getTime()), ...sessions.map((s) => s.endedAt.getTime())];
   return computeUserAggregates(
     historyOf(events, sessions, { userId, totals: { events: events.length, sessions: sessions.length, lastActivityAt: times.length ? new Date(Math.max(...times)) : null } }, now),

@@ -8,6 +8,7 @@ import { createInfrastructure, type Infrastructure } from '@shared/runtime/infra
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { busyJobs } from './busy-jobs';
 
 /**
  * A whole pipeline for an integration test: its own database, queue prefix and cache
@@ -69,10 +70,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       let quietSince = 0;
       for (;;) {
         let busy = 0;
-        for (const name of Object.values(QUEUE_NAMES)) {
-          const counts = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-          busy += Object.values(counts).reduce((a, b) => a + b, 0);
-        }
+        for (const name of Object.values(QUEUE_NAMES)) busy += await busyJobs(queue(name));
         if (busy === 0) {
           quietSince ||= Date.now();
           if (Date.now() - quietSince > 300) return;

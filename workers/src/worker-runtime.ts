@@ -8,6 +8,7 @@ import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { IngestWorker } from './ingest/ingest-worker';
@@ -73,6 +74,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     cachePrefix: config.cachePrefix,
     connection,
     prefix,
+    recomputeQueue: queues.recompute,
     batching: config.recomputeBatch,
     metrics,
     logger,
@@ -92,6 +94,9 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     { connection, prefix, concurrency: 1, metrics: { maxDataPoints: 60 * 24 * 7 } },
   );
   maintenanceWorker.on('error', (error) => logger.warn({ err: error.message }, 'maintenance worker error'));
+  const invalidateUsers = deps.cache?.invalidateUsers?.bind(deps.cache);
+  const repairer = invalidateUsers ? new CacheRepairer({ db: deps.db, cache: { invalidateUsers }, logger }) : null;
+  repairer?.start();
   const scheduler = options.scheduler ? startScheduler({ config, maintenanceQueue: queues.maintenance, logger }) : null;
   logger.info({ prefix, concurrency: config.workerConcurrency, scheduler: options.scheduler }, 'workers started');
 
@@ -101,6 +106,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     close() {
       closing ??= (async () => {
         await scheduler?.stop();
+        await repairer?.stop();
         await Promise.allSettled([eventWorker.close(), sessionWorker.close(), recomputeWorker.close(), maintenanceWorker.close()]);
         await Promise.allSettled(Object.values(queues).map((q) => q.close()));
         await closeRedis(connection);

@@ -5,7 +5,7 @@ import type { RedisClient } from '../redis/redis-connection';
 import { createCacheMetrics } from './cache-metrics';
 import { encodeInvalidation } from './invalidation-bus';
 import { InvalidKeyError, userOfKey } from './keys';
-import { encodeEntry, L2Cache } from './l2-cache';
+import { encodeEntry, L2Cache, UNAVAILABLE } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
 
@@ -51,6 +51,18 @@ export class CacheWriter implements AggregateWriteThrough {
       }),
     }));
     return this.l2.writeThroughMany(prepared, (userIds) => ({ channel: this.channel, message: encodeInvalidation(this.origin, userIds) }));
+  }
+
+  /**
+   * Drops users' entries from L2 (a generation bump: a racing fill cannot put them back) and
+   * then, in ONE bus message, from every API's L1. Resolves with the users Redis took.
+   */
+  async invalidateUsers(userIds: readonly string[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    const outcomes = await Promise.all(userIds.map((userId) => this.l2.invalidate(userId)));
+    outcomes.forEach((outcome, i) => outcome !== UNAVAILABLE && done.add(userIds[i]!));
+    if (done.size > 0 && !(await this.l2.publish(this.channel, encodeInvalidation(this.origin, [...done])))) return new Set();
+    return done;
   }
 
   isRedisHealthy(): boolean {

@@ -14,4 +14,9 @@ export interface UserEntries {
 export interface AggregateWriteThrough {
   /** Resolves with the users whose entries Redis took (every user when there is no Redis tier). */
   writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>>;
+  /**
+   * Drops users' entries from L2 and from every API's L1; resolves with the users done.
+   * What repairs a cache whose write-through failed (CacheRepairer).
+   */
+  invalidateUsers?(userIds: readonly string[]): Promise<Set<string>>;
 }

@@ -5,11 +5,34 @@ export interface RecomputeJobData {
   /** The earliest publish time of the events this recompute makes visible (freshness metric). */
   publishedAt?: string;
   requestId?: string;
-  /** Why: new events (absent), or `aged` — a read found the user's aggregates older than their TTL. */
-  reason?: 'aged';
+  /**
+   * Why: new events (absent); `aged`, a read found the user's aggregates older than their
+   * TTL; `refresh`, windows moved (the nightly run); `visible`, a row stamped ahead of the
+   * clock reached its time.
+   */
+  reason?: 'aged' | 'refresh' | 'visible';
 }
 
 export const RECOMPUTE_JOB_NAME = 'recompute-user';
+
+/**
+ * Every recompute job carries a priority (1 runs first): BullMQ runs jobs WITHOUT a
+ * priority before all prioritized ones, so a lane ahead of the backlog exists only if the
+ * backlog is prioritized too. `generate` (a person waiting on the answer) goes first, then
+ * new data, then refreshes of data already counted (aged reads, the nightly run).
+ */
+export const RECOMPUTE_PRIORITY = { generate: 1, newData: 2, refresh: 3 } as const;
+
+/** A row stamped ahead becomes visible at its time; its recompute runs at the next step of this grid. */
+const VISIBLE_AT_STEP_MS = 100;
+
+/** Retries and trimming shared by every queued recompute. */
+const RECOMPUTE_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential' as const, delay: 500 },
+  removeOnComplete: { age: 600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
 
 function recomputeJob(data: RecomputeJobData, debounceMs: number) {
   return {
@@ -17,11 +40,9 @@ function recomputeJob(data: RecomputeJobData, debounceMs: number) {
     data,
     opts: {
       delay: debounceMs,
+      priority: data.reason === 'aged' || data.reason === 'refresh' ? RECOMPUTE_PRIORITY.refresh : RECOMPUTE_PRIORITY.newData,
       deduplication: { id: data.userId, keepLastIfActive: true },
-      attempts: 5,
-      backoff: { type: 'exponential' as const, delay: 500 },
-      removeOnComplete: { age: 600, count: 1_000 },
-      removeOnFail: { age: 7 * 24 * 3_600 },
+      ...RECOMPUTE_JOB_OPTIONS,
     },
   };
 }
@@ -42,6 +63,32 @@ export async function enqueueRecomputes(queue: Queue, items: RecomputeJobData[],
   await queue.addBulk(items.map((data) => recomputeJob(data, debounceMs)));
 }
 
+/**
+ * Schedules each user's recompute for the moment its earliest row stamped ahead of the
+ * clock becomes visible (SPEC 6: visible by itself, with no further traffic). Its own
+ * deduplication id per user and instant, so the debounce of new events cannot swallow it
+ * and many rows of one instant give one job.
+ */
+export async function enqueueRecomputesAt(queue: Queue, items: { userId: string; at: Date }[], now = Date.now()): Promise<void> {
+  if (items.length === 0) return;
+  await queue.addBulk(
+    items.map(({ userId, at }) => {
+      const runAt = Math.ceil(at.getTime() / VISIBLE_AT_STEP_MS) * VISIBLE_AT_STEP_MS;
+      const data: RecomputeJobData = { userId, reason: 'visible' };
+      return {
+        name: RECOMPUTE_JOB_NAME,
+        data,
+        opts: {
+          delay: Math.max(0, runAt - now),
+          priority: RECOMPUTE_PRIORITY.newData,
+          deduplication: { id: `${userId}@${runAt}` },
+          ...RECOMPUTE_JOB_OPTIONS,
+        },
+      };
+    }),
+  );
+}
+
 export class RecomputeTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`the recompute did not finish within ${timeoutMs} ms`);
@@ -59,7 +106,7 @@ export class RecomputeTimeoutError extends Error {
  * close can hang while that connection is reconnecting after a Redis restart).
  */
 export async function recomputeNow(queue: Queue, data: RecomputeJobData, timeoutMs = 10_000, pollMs = 20): Promise<void> {
-  const job = await queue.add(RECOMPUTE_JOB_NAME, data, { priority: 1, attempts: 1, removeOnComplete: { age: 600 }, removeOnFail: { age: 3_600 } });
+  const job = await queue.add(RECOMPUTE_JOB_NAME, data, { priority: RECOMPUTE_PRIORITY.generate, attempts: 1, removeOnComplete: { age: 600 }, removeOnFail: { age: 3_600 } });
   const jobId = job.id!;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

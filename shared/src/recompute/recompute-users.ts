@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '../db/database-errors';
 import type { Database } from '../db/prisma-client';
 import { historyRows, loadHistories } from '../store/history-loader';
 import { saveComputations, type SerializedComputation } from '../store/aggregate-store';
+import { markCacheRepairs } from '../store/cache-repairs';
 
 export interface RecomputeDeps {
   db: Pick<Database, 'pool'>;
@@ -19,8 +20,13 @@ export interface RecomputeOutcome {
   computed: ComputedAggregates;
   /** False when a newer computation of the same user was stored first. */
   stored: boolean;
-  /** False when the write-through could not reach Redis (its L2 may still serve older data). */
+  /**
+   * False when the write-through could not reach Redis: its older L2 entries may still be
+   * served, so the user is marked in cache_repairs until a worker invalidates them.
+   */
   cached: boolean;
+  /** When the earliest of the user's rows stamped after this computation's "now" becomes visible: recompute then. */
+  nextVisibleAt: Date | null;
   /** Rows the computation read: what the next batch holding this user is bounded by. */
   rows: number;
 }
@@ -37,10 +43,11 @@ export class RecomputeFailure {
 /** Per user: its outcome or its failure. */
 export type RecomputeResults = Map<string, RecomputeOutcome | RecomputeFailure>;
 
-function serialize(computed: ComputedAggregates, userId: string): SerializedComputation {
+function serialize(computed: ComputedAggregates, userId: string, watermark: number): SerializedComputation {
   return {
     userId,
     computedAt: computed.computedAt,
+    watermark,
     entries: computed.entries.map((e) => ({ aggregate: e.aggregate, period: e.period, json: JSON.stringify(e.data) })),
     loadSnapshot: computed.loadSnapshot,
   };
@@ -92,12 +99,12 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
   const unique = [...new Set(userIds)];
   const computed = await batchThenAlone(unique, async (ids) => {
     const histories = await loadHistories(deps.db.pool, ids, now);
-    const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number } | RecomputeFailure>();
+    const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number; nextVisibleAt: Date | null } | RecomputeFailure>();
     for (const id of ids) {
-      const history = histories.get(id)!;
+      const { history, watermark, nextVisibleAt } = histories.get(id)!;
       try {
         const aggregates = computeUserAggregates(history);
-        results.set(id, { computed: aggregates, serialized: serialize(aggregates, id), rows: historyRows(history) });
+        results.set(id, { computed: aggregates, serialized: serialize(aggregates, id, watermark), rows: historyRows(history), nextVisibleAt });
       } catch (error) {
         results.set(id, new RecomputeFailure(error as Error));
       }
@@ -117,6 +124,11 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
 
   const toCache = ready.filter((r) => saved.get(r.id) === true);
   const cached = deps.cache && toCache.length > 0 ? await deps.cache.writeThroughUsers(toCache.map((r) => cacheEntries(r.serialized, deps.cachePrefix))) : null;
+  if (cached) {
+    const stale = toCache.filter((r) => !cached.has(r.id)).map((r) => r.id);
+    // Durable before the job reports anything: if this process dies now, the mark remains.
+    if (stale.length > 0) await markCacheRepairs(deps.db.pool, stale);
+  }
 
   const results: RecomputeResults = new Map();
   for (const id of unique) {
@@ -130,7 +142,7 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
       results.set(id, stored);
       continue;
     }
-    results.set(id, { computed: c.computed, stored, cached: !stored || cached === null || cached.has(id), rows: c.rows });
+    results.set(id, { computed: c.computed, stored, cached: !stored || cached === null || cached.has(id), rows: c.rows, nextVisibleAt: c.nextVisibleAt });
   }
   return results;
 }

@@ -16,6 +16,8 @@ type Pool = Database['pool'];
 export interface SerializedComputation {
   userId: string;
   computedAt: string;
+  /** The user's ingest_version the computation saw (see LoadedHistory). */
+  watermark: number;
   entries: { aggregate: string; period: string; json: string }[];
   loadSnapshot: { day: string; loadScore: number; level: string };
 }
@@ -24,7 +26,9 @@ export interface SerializedComputation {
  * Saves a batch of computations in ONE statement (one round trip, one transaction), with
  * one jsonb parameter: node-postgres escapes every element of an array parameter, which
  * cost more than the save itself. The newest computation of a user wins row by row: a row
- * is replaced only by a computation at least as new. Every computation writes the same
+ * is replaced only by a computation at least as new — newer data first (its watermark, the
+ * user's ingest_version it saw, which no host's clock can reorder), then, between
+ * computations of the same rows, the later "now". Every computation writes the same
  * keys and the statement writes them in key order, so two saves of one user meet at its
  * first row and the later one sees all of the earlier one's rows or none: a user's rows
  * are replaced all or none, and no two saves can deadlock. Resolves with the users whose
@@ -32,22 +36,23 @@ export interface SerializedComputation {
  */
 const SAVE_COMPUTATIONS = `
 WITH input AS (
-  SELECT x.u, x.c, x.d, x.s, x.l, x.e FROM jsonb_to_recordset($1::jsonb) AS x(u varchar, c timestamptz, d date, s float8, l varchar, e jsonb)
+  SELECT x.u, x.c, x.w, x.d, x.s, x.l, x.e FROM jsonb_to_recordset($1::jsonb) AS x(u varchar, c timestamptz, w bigint, d date, s float8, l varchar, e jsonb)
 ), upserted AS (
-  INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
-  SELECT i.u, en.value->>0, en.value->>1, en.value->2, i.c FROM input i CROSS JOIN LATERAL jsonb_array_elements(i.e) AS en(value)
+  INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at, watermark)
+  SELECT i.u, en.value->>0, en.value->>1, en.value->2, i.c, i.w FROM input i CROSS JOIN LATERAL jsonb_array_elements(i.e) AS en(value)
   ORDER BY 1, 2, 3
-  ON CONFLICT (user_id, aggregate, period) DO UPDATE SET data = EXCLUDED.data, computed_at = EXCLUDED.computed_at
-  WHERE aggregate_snapshots.computed_at <= EXCLUDED.computed_at
+  ON CONFLICT (user_id, aggregate, period) DO UPDATE SET data = EXCLUDED.data, computed_at = EXCLUDED.computed_at, watermark = EXCLUDED.watermark
+  WHERE (aggregate_snapshots.watermark, aggregate_snapshots.computed_at) <= (EXCLUDED.watermark, EXCLUDED.computed_at)
   RETURNING user_id
 ), stored AS (
   SELECT i.* FROM input i JOIN (SELECT user_id, count(*) AS n FROM upserted GROUP BY user_id) w ON w.user_id = i.u
   WHERE w.n = jsonb_array_length(i.e)
 ), load_snapshot AS (
+  -- Only a computation that won all its user's rows gets here, after any earlier winner
+  -- committed (it waited on their row locks): the day's snapshot follows the same order.
   INSERT INTO cognitive_load_snapshots (user_id, day, load_score, level, computed_at)
   SELECT s.u, s.d, s.s, s.l, s.c FROM stored s ORDER BY 1
   ON CONFLICT (user_id, day) DO UPDATE SET load_score = EXCLUDED.load_score, level = EXCLUDED.level, computed_at = EXCLUDED.computed_at
-  WHERE cognitive_load_snapshots.computed_at <= EXCLUDED.computed_at
 )
 SELECT u AS user_id FROM stored`;
 
@@ -57,7 +62,7 @@ function batchDocument(computations: readonly SerializedComputation[]): string {
     .map((c) => {
       const entries = c.entries.map((e) => `[${JSON.stringify(e.aggregate)},${JSON.stringify(e.period)},${e.json}]`).join(',');
       const s = c.loadSnapshot;
-      return `{"u":${JSON.stringify(c.userId)},"c":"${c.computedAt}","d":"${s.day}","s":${JSON.stringify(s.loadScore)},"l":${JSON.stringify(s.level)},"e":[${entries}]}`;
+      return `{"u":${JSON.stringify(c.userId)},"c":"${c.computedAt}","w":${c.watermark},"d":"${s.day}","s":${JSON.stringify(s.loadScore)},"l":${JSON.stringify(s.level)},"e":[${entries}]}`;
     })
     .join(',')}]`;
 }

@@ -38,13 +38,19 @@ function promoted(event: BehavioralEvent) {
   };
 }
 
+/**
+ * Records the users' latest activity and bumps their ingest_version, AFTER their rows are
+ * stored: a computation whose snapshot sees the new version sees the rows too, so its
+ * watermark orders it after every computation that could have missed them.
+ */
 async function touchUsers(db: Queryable, activity: { userId: string; at: string }[]): Promise<void> {
   if (activity.length === 0) return;
   // Sorted, so concurrent batches lock users in the same order (no deadlocks between them).
   await db.query(
-    `INSERT INTO analytics_users (user_id, last_activity_at)
-     SELECT u, max(t) FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
-     ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at)`,
+    `INSERT INTO analytics_users (user_id, last_activity_at, ingest_version)
+     SELECT u, max(t), 1 FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
+     ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
+       ingest_version = analytics_users.ingest_version + 1`,
     [activity.map((a) => a.userId), activity.map((a) => a.at)],
   );
 }
@@ -104,4 +110,10 @@ export async function insertSessions(db: Queryable, sessions: SessionCompleted[]
   );
   await touchUsers(db, sessions.map((s) => ({ userId: s.userId, at: s.endedAt })));
   return { inserted: result.rowCount ?? 0, userIds: [...new Set(result.rows.map((r) => r.user_id))] };
+}
+
+/** After raw rows of users were deleted: the computations that still counted them become older than the next one. */
+export async function bumpIngestVersions(db: Queryable, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.query('UPDATE analytics_users SET ingest_version = ingest_version + 1 WHERE user_id = ANY($1::varchar[])', [[...new Set(userIds)].sort()]);
 }

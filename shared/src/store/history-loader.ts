@@ -28,6 +28,12 @@ const MISSION_TYPES = `('mission_started', 'mission_completed', 'mission_abandon
  * $1 users, $2 now − 90 d, $3 now, $4 now − 24 h, $5 first day of the load-snapshot window.
  * Ids are ordered with COLLATE "C" (code points, SPEC 5's tie-break) whatever the
  * database's collation.
+ *
+ * A row exists for a computation once its time is reached (an event at its occurredAt, a
+ * session at its endedAt; SPEC 3 accepts both up to 5 minutes ahead): every part, the totals
+ * included, is bounded by $3, so all aggregates of one computation describe the same rows.
+ * `next_visible_ms` is when the earliest row still ahead becomes visible (the recompute to
+ * schedule then); `watermark` is the user's ingest_version in this snapshot.
  */
 const LOAD_HISTORIES = `
 SELECT u.user_id,
@@ -52,14 +58,18 @@ SELECT u.user_id,
          WHERE i.user_id = u.user_id AND i.type = 'intervention_applied' AND i.objective_id = e.objective_id AND i.occurred_at <= $3
            AND e.occurred_at > i.occurred_at - interval '14 days' AND e.occurred_at < i.occurred_at + interval '14 days')) AS older_intervention_reviews,
   (SELECT json_agg(${SESSION_ARRAY}) FROM study_sessions s
-     WHERE s.user_id = u.user_id AND ((s.started_at > $2 AND s.started_at <= $3) OR (s.ended_at > $4 AND s.ended_at <= $3))) AS sessions,
+     WHERE s.user_id = u.user_id AND s.ended_at <= $3 AND (s.started_at > $2 OR s.ended_at > $4)) AS sessions,
   (SELECT json_agg(json_build_array(to_char(c.day, 'YYYY-MM-DD'), c.load_score)) FROM cognitive_load_snapshots c
      WHERE c.user_id = u.user_id AND c.day >= $5::date) AS snapshots,
-  (SELECT count(*)::int FROM behavioral_events e WHERE e.user_id = u.user_id) AS total_events,
-  (SELECT count(*)::int FROM study_sessions s WHERE s.user_id = u.user_id) AS total_sessions,
+  (SELECT count(*)::int FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at <= $3) AS total_events,
+  (SELECT count(*)::int FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at <= $3) AS total_sessions,
   (extract(epoch from GREATEST(
-     (SELECT max(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id),
-     (SELECT max(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id))) * 1000)::float8 AS last_activity_ms
+     (SELECT max(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at <= $3),
+     (SELECT max(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at <= $3))) * 1000)::float8 AS last_activity_ms,
+  (extract(epoch from LEAST(
+     (SELECT min(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at > $3),
+     (SELECT min(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at > $3))) * 1000)::float8 AS next_visible_ms,
+  COALESCE((SELECT a.ingest_version FROM analytics_users a WHERE a.user_id = u.user_id), 0)::float8 AS watermark
 FROM unnest($1::varchar[]) AS u(user_id)`;
 
 type EventArray = [string, string, number, string | null, string | null, boolean | null, number | null, number | null, number | null, number | null, string | null, string | null];
@@ -77,6 +87,17 @@ interface HistoryRecord {
   total_events: number;
   total_sessions: number;
   last_activity_ms: number | null;
+  next_visible_ms: number | null;
+  watermark: number;
+}
+
+/** A user's history at a computation's "now", and what the save and the scheduler need beside it. */
+export interface LoadedHistory {
+  history: UserHistory;
+  /** The user's ingest_version in the snapshot: orders computations whatever the hosts' clocks. */
+  watermark: number;
+  /** When the earliest of the user's rows stamped after "now" becomes visible; null if none. */
+  nextVisibleAt: Date | null;
 }
 
 function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
@@ -162,18 +183,24 @@ function toHistory(record: HistoryRecord, now: Date): UserHistory {
 }
 
 /** The histories of `userIds` at `now`, in one statement; a map by user id. */
-export async function loadHistories(db: Queryable, userIds: readonly string[], now: Date): Promise<Map<string, UserHistory>> {
+export async function loadHistories(db: Queryable, userIds: readonly string[], now: Date): Promise<Map<string, LoadedHistory>> {
   const unique = [...new Set(userIds)];
-  const histories = new Map<string, UserHistory>();
+  const histories = new Map<string, LoadedHistory>();
   if (unique.length === 0) return histories;
   const since90 = new Date(now.getTime() - 90 * DAY_MS);
   const since24h = new Date(now.getTime() - DAY_MS);
   // Named: each connection plans this statement once (planning cost about a quarter of running it).
   const { rows } = await db.query<HistoryRecord>({ name: 'load-histories', text: LOAD_HISTORIES, values: [unique, since90, now, since24h, addDays(utcDay(now), -13)] });
-  for (const record of rows) histories.set(record.user_id, toHistory(record, now));
+  for (const record of rows) {
+    histories.set(record.user_id, {
+      history: toHistory(record, now),
+      watermark: record.watermark,
+      nextVisibleAt: record.next_visible_ms === null ? null : new Date(record.next_visible_ms),
+    });
+  }
   return histories;
 }
 
 export async function loadUserHistory(db: Queryable, userId: string, now: Date): Promise<UserHistory> {
-  return (await loadHistories(db, [userId], now)).get(userId)!;
+  return (await loadHistories(db, [userId], now)).get(userId)!.history;
 }

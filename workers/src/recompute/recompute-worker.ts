@@ -1,11 +1,11 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import type { RecomputeJobData } from '@shared/recompute/recompute-queue';
+import { enqueueRecomputesAt, type RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
 import { isId } from '@shared/contracts/ids';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
@@ -41,6 +41,8 @@ export function createRecomputeWorker(deps: {
   cachePrefix: string;
   connection: RedisClient;
   prefix: string;
+  /** Where a user's rows stamped ahead of the clock get their recompute for when they become visible. */
+  recomputeQueue: Queue;
   batching?: Partial<RecomputeBatching>;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -60,13 +62,15 @@ export function createRecomputeWorker(deps: {
       const { userId, publishedAt, requestId, reason } = job.data ?? ({} as RecomputeJobData);
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
-      const { stored, cached } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
+      const { stored, cached, nextVisibleAt } = await waitingOutDatabaseOutages(job, token, () => deps.metrics.deferred.inc({ queue: QUEUE_NAMES.recompute }), () =>
         batcher.recompute(userId),
       );
       stopTimer();
+      if (nextVisibleAt) await enqueueRecomputesAt(deps.recomputeQueue, [{ userId, at: nextVisibleAt }]);
       // Stored in PostgreSQL, but if Redis failed meanwhile the write-through did not replace
-      // the user's previous L2 entries, which every API would then serve until their TTL.
-      // Failing the job makes BullMQ run it again once Redis is back (a recompute is idempotent).
+      // the user's previous L2 entries. The user is marked in cache_repairs (a worker
+      // invalidates the entries once Redis answers); failing the job also runs it again,
+      // which repairs the cache sooner when Redis is back quickly (a recompute is idempotent).
       if (!cached) {
         throw new Error('aggregates stored, but the cache write-through did not reach Redis; retrying so the cache is not left stale');
       }

@@ -4,6 +4,7 @@ import type { Database } from '@shared/db/prisma-client';
 import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
 import { countUsers, userPages } from '@shared/recompute/user-pages';
+import { bumpIngestVersions } from '@shared/store/event-store';
 
 /**
  * The periodic work. Each task is a maintenance job (one per cron tick across all
@@ -32,8 +33,9 @@ export const FAILED_JOB_RETENTION_MS = 7 * DAY_MS;
 export const WARMING_LOOKBACK_DAYS = 7;
 export const WARMING_MAX_USERS = 1_000;
 
-async function enqueueRecomputes(deps: MaintenanceDeps, userIds: string[]): Promise<void> {
-  await enqueueRecomputeJobs(deps.recomputeQueue, userIds.map((userId) => ({ userId })), deps.config.recomputeDebounceMs);
+/** `refresh`: only the windows moved (behind new data in the queue); absent: the rows changed. */
+async function enqueueRecomputes(deps: MaintenanceDeps, userIds: string[], reason?: 'refresh'): Promise<void> {
+  await enqueueRecomputeJobs(deps.recomputeQueue, userIds.map((userId) => ({ userId, reason })), deps.config.recomputeDebounceMs);
 }
 
 /**
@@ -45,7 +47,7 @@ async function nightlyRecompute(job: Job, deps: MaintenanceDeps) {
   const total = await countUsers(deps.db.pool, { activeSince });
   let enqueued = 0;
   for await (const page of userPages(deps.db.pool, { activeSince })) {
-    await enqueueRecomputes(deps, page);
+    await enqueueRecomputes(deps, page, 'refresh');
     enqueued += page.length;
     await job.updateProgress(Math.min(99, Math.round((100 * enqueued) / Math.max(total, 1))));
   }
@@ -86,6 +88,7 @@ async function retention(job: Job, deps: MaintenanceDeps) {
         rawRowsDeleted += deleted;
         if (deleted > 0) changed.push(userId);
       }
+      await bumpIngestVersions(deps.db.pool, changed);
       await enqueueRecomputes(deps, changed);
       usersRecomputed += changed.length;
       seen += page.length;
@@ -123,7 +126,7 @@ async function cacheWarming(_job: Job, deps: MaintenanceDeps) {
     [new Date(now.getTime() - WARMING_LOOKBACK_DAYS * DAY_MS), nextHour, WARMING_MAX_USERS, now],
   );
   const userIds = rows.map((r) => r.user_id);
-  await enqueueRecomputes(deps, userIds);
+  await enqueueRecomputes(deps, userIds, 'refresh');
   return { usersWarmed: userIds.length, hour: nextHour };
 }
 
