@@ -1,11 +1,14 @@
 /**
  * `pnpm bench [-- --quick] [-- --only=reads,cache]`: starts the system (private Redis,
  * fresh database, API + workers), runs each scenario of issue 6, prints every target
- * met or missed and writes bench/results/latest.json and a dated copy. Cleans up always.
+ * met or missed and writes bench/results/latest.json, a dated copy, and SVG charts in
+ * bench/results/charts/. Cleans up always. `pnpm bench -- --charts-only` redraws the charts
+ * from latest.json without running anything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startBenchSystem } from './lib/bench-system';
+import { writeCharts } from './lib/charts';
 import { Cleanup } from './lib/cleanup';
 import { describeMachine, loadAverageNow } from './lib/machine';
 import { progressFor } from './lib/progress';
@@ -42,9 +45,23 @@ function parseArgs(argv: string[]): { quick: boolean; only: ScenarioKey[] } {
   return { quick, only };
 }
 
+/** Writes bench/results/charts/*.svg from a report; a chart that fails never costs the run its JSON. */
+async function drawCharts(report: BenchReport, log: (line: string) => void): Promise<void> {
+  try {
+    const written = await writeCharts(report, resolve(__dirname, 'results', 'charts'));
+    log(`wrote ${written.map((p) => p.slice(resolve(__dirname, '..').length + 1)).join(', ')}`);
+  } catch (error) {
+    log(`charts FAILED: ${(error as Error).stack ?? (error as Error).message}`);
+  }
+}
+
 async function main(): Promise<number> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
   const log = progressFor('bench');
+  if (process.argv.includes('--charts-only')) {
+    await drawCharts(JSON.parse(readFileSync(resolve(__dirname, 'results', 'latest.json'), 'utf8')) as BenchReport, log);
+    return 0;
+  }
+  const { quick, only } = parseArgs(process.argv.slice(2));
   const machine = describeMachine();
   const started = performance.now();
   const cleanup = new Cleanup();
@@ -87,6 +104,7 @@ async function main(): Promise<number> {
   writeFileSync(resolve(dir, `${machine.date.replace(/:/g, '-')}.json`), json);
   process.stdout.write(formatReport(report));
   log(`wrote bench/results/latest.json and bench/results/${machine.date.replace(/:/g, '-')}.json`);
+  await drawCharts(report, log);
   return Object.keys(errors).length > 0 ? 1 : 0;
 }
 
