@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { enqueueRecomputes } from '@shared/recompute/recompute-queue';
+import { enqueueRecompute, enqueueRecomputes } from '@shared/recompute/recompute-queue';
 import { insertEvents } from '@shared/store/event-store';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -62,7 +62,7 @@ it('makes an event stamped 10 s ahead visible by itself at its time, totals and 
   process.stdout.write(`event stamped 10 s ahead: visible ${firstVisible.at - occurredAt} ms after its timestamp (${reads.length} reads)\n`);
 }, 30_000);
 
-it('answers predictions/generate ahead of 20,000 queued recomputes, with the latest stored event', async () => {
+it('answers predictions/generate ahead of 20,000 queued recomputes, with the latest stored event, recomputing the user once', async () => {
   const queue = system.queue(QUEUE_NAMES.recompute);
   const backlog = Array.from({ length: 20_000 }, (_, i) => ({ userId: `backlog-${i}` }));
   for (let i = 0; i < backlog.length; i += 5_000) await enqueueRecomputes(queue, backlog.slice(i, i + 5_000), 0);
@@ -74,16 +74,26 @@ it('answers predictions/generate ahead of 20,000 queued recomputes, with the lat
     [1, 2, 3].map((n) => ({ eventId: `gen-r${n}`, userId: 'gen-ben', type: 'card_reviewed' as const, occurredAt: new Date(now - n * 60_000).toISOString(), properties: { objectiveId: 'anatomy', correct: n === 1, responseMs: 900 } })),
   );
 
+  // The user's own debounced recompute is queued too (as ingest would queue it), far off.
+  await enqueueRecompute(queue, { userId: 'gen-ben' }, 60_000);
+  const debouncedId = await queue.getDeduplicationJobId('gen-ben');
+  expect(debouncedId).not.toBeNull();
+
   const started = Date.now();
   const res = await request(api).post('/api/analytics/predictions/generate').set(bearer('read')).send({ userId: 'gen-ben' });
   const elapsedMs = Date.now() - started;
   const left = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
-  const backlogLeft = left.waiting + left.prioritized + left.delayed;
+  const backlogLeft = (left.waiting ?? 0) + (left.prioritized ?? 0) + (left.delayed ?? 0);
 
   expect(res.status).toBe(200);
   expect(res.body.data.predictions.map((p: { objectiveId: string }) => p.objectiveId)).toEqual(['anatomy']);
   // It did not wait for the backlog: most of it is still queued when the answer comes.
   expect(backlogLeft).toBeGreaterThan(10_000);
+  // Once: generate brought the debounced job forward instead of adding a second recompute.
+  expect(await queue.getJobState(debouncedId!)).toBe('completed');
+  const completedForUser = (await queue.getCompleted(0, -1)).filter((job) => job?.data?.userId === 'gen-ben');
+  expect(completedForUser.map((job) => job.id)).toEqual([debouncedId]);
+  expect(await queue.getDeduplicationJobId('gen-ben')).toBeNull();
   process.stdout.write(`generate with 20,000 recomputes queued: ${res.status} in ${elapsedMs} ms, ${backlogLeft} still queued\n`);
   await queue.drain(true);
 }, 120_000);

@@ -53,7 +53,7 @@ it('never serves the older entries from any API once Redis takes the user again 
   await redis.set(generation, 'not-a-number');
   await fixture.publisher.publishEvent(event(2));
   const recompute = fixture.probe.queue(QUEUE_NAMES.recompute);
-  await waitFor('the recompute to fail after its retries', async () => (await recompute.getJobCounts('failed')).failed >= 1, 60_000, 200);
+  await waitFor('the recompute to fail after its retries', async () => ((await recompute.getJobCounts('failed')).failed ?? 0) >= 1, 60_000, 200);
 
   // Stored, but not in the cache: the APIs still serve the older entries, and the user is marked.
   const { rows: stored } = await fixture.pool.query<{ events: number }>(

@@ -99,21 +99,63 @@ export class RecomputeTimeoutError extends Error {
 
 /**
  * The priority path of POST /api/analytics/predictions/generate: ahead of the debounce and
- * of queued work; resolves when the worker has finished it, rejects with
- * RecomputeTimeoutError after `timeoutMs`, or with the job's reason if it failed.
- * It polls the job's state rather than listening on QueueEvents: the call is rare and
- * bounded, and a QueueEvents would hold a blocking connection in every API process (whose
- * close can hang while that connection is reconnecting after a Redis restart).
+ * of queued work, and still one recompute of the user. The job shares the debounced jobs'
+ * deduplication id, so:
+ * - no recompute of the user is queued: a new job with the first priority;
+ * - one is waiting or debounced (it has not started, so it will see every stored row): that
+ *   job is brought forward (promoted, first priority) and waited for;
+ * - one is running (it may have loaded before the latest rows): BullMQ keeps this request
+ *   as the user's next job, created with the first priority when the running one ends; that
+ *   next job is waited for.
+ * Resolves when the job has finished, rejects with RecomputeTimeoutError after `timeoutMs`,
+ * or with the job's reason if it failed. It polls the job's state rather than listening on
+ * QueueEvents: the call is rare and bounded, and a QueueEvents would hold a blocking
+ * connection in every API process (whose close can hang while that connection is
+ * reconnecting after a Redis restart).
  */
 export async function recomputeNow(queue: Queue, data: RecomputeJobData, timeoutMs = 10_000, pollMs = 20): Promise<void> {
-  const job = await queue.add(RECOMPUTE_JOB_NAME, data, { priority: RECOMPUTE_PRIORITY.generate, attempts: 1, removeOnComplete: { age: 600 }, removeOnFail: { age: 3_600 } });
-  const jobId = job.id!;
   const deadline = Date.now() + timeoutMs;
+  const added = await queue.add(RECOMPUTE_JOB_NAME, data, {
+    priority: RECOMPUTE_PRIORITY.generate,
+    deduplication: { id: data.userId, keepLastIfActive: true },
+    attempts: 1,
+    removeOnComplete: { age: 600 },
+    removeOnFail: { age: 3_600 },
+  });
+  let jobId = added.id!;
   for (;;) {
     const state = await queue.getJobState(jobId);
-    if (state === 'completed') return;
-    if (state === 'failed') throw new Error(`recompute failed: ${(await queue.getJob(jobId))?.failedReason ?? 'no reason recorded'}`);
-    if (Date.now() >= deadline) throw new RecomputeTimeoutError(timeoutMs);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    if (state === 'delayed' || state === 'waiting' || state === 'prioritized') await bringForward(queue, jobId, state);
+    else if (state === 'active') {
+      await finished(queue, jobId, { deadline, timeoutMs, pollMs }, { ignoreFailure: true });
+      const next = await queue.getDeduplicationJobId(data.userId);
+      // No next job: this request was deduplicated onto a job that had not started yet.
+      if (next === null || next === jobId) return;
+      jobId = next;
+      continue;
+    }
+    return finished(queue, jobId, { deadline, timeoutMs, pollMs }, { ignoreFailure: false });
+  }
+}
+
+/** Moves a queued recompute to the front: promoted out of its debounce, first priority. */
+async function bringForward(queue: Queue, jobId: string, state: string): Promise<void> {
+  const job = await queue.getJob(jobId);
+  // It may start (or end) meanwhile: then there is nothing left to bring forward.
+  if (state === 'delayed') await job?.promote().catch(() => undefined);
+  if (job?.priority !== RECOMPUTE_PRIORITY.generate) await job?.changePriority({ priority: RECOMPUTE_PRIORITY.generate }).catch(() => undefined);
+}
+
+async function finished(queue: Queue, jobId: string, wait: { deadline: number; timeoutMs: number; pollMs: number }, options: { ignoreFailure: boolean }): Promise<void> {
+  for (;;) {
+    const state = await queue.getJobState(jobId);
+    // 'unknown': removed after completion (removeOnComplete) — it ran.
+    if (state === 'completed' || state === 'unknown') return;
+    if (state === 'failed') {
+      if (options.ignoreFailure) return;
+      throw new Error(`recompute failed: ${(await queue.getJob(jobId))?.failedReason ?? 'no reason recorded'}`);
+    }
+    if (Date.now() >= wait.deadline) throw new RecomputeTimeoutError(wait.timeoutMs);
+    await new Promise((resolve) => setTimeout(resolve, wait.pollMs));
   }
 }
