@@ -19,7 +19,7 @@ import { insertEvents } from '@shared/store/event-store';
  */
 const TTL_MS = 2_000;
 /** Predictions' TTL: longer than the 1,000 reads take on a busy machine, so they all fall in one TTL. */
-const PREDICTIONS_TTL_MS = 8_000;
+const PREDICTIONS_TTL_MS = 12_000;
 let system: TestSystem;
 let api: Express;
 
