@@ -141,7 +141,7 @@ export class HybridCache implements AggregateWriteThrough {
   async getOrSetPrepared<T, P>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions & { prepare: Prepare<P> }): Promise<CacheResult<P>> {
     const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
     if (!found.entry) throw new TypeError(`the loader of ${key} returned undefined: nothing to prepare`);
-    return { value: found.entry.preparedWith(options.prepare), tier: found.tier, stale: found.stale };
+    return { value: found.entry.preparedWith(options.prepare, found.tier), tier: found.tier, stale: found.stale };
   }
 
   /** A read without a loader: L1, then L2. */

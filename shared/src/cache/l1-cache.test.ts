@@ -26,12 +26,12 @@ describe('L1Entry', () => {
   it('prepares once per function, with the text and the key', () => {
     const entry = new L1Entry(key('b'), '{"x":1}', 1, 2);
     const prepare = jest.fn((json: string, k: string) => ({ json, k }));
-    const first = entry.preparedWith(prepare);
-    expect(entry.preparedWith(prepare)).toBe(first);
+    const first = entry.preparedWith(prepare, 'l1');
+    expect(entry.preparedWith(prepare, 'l1')).toBe(first);
     expect(prepare).toHaveBeenCalledTimes(1);
     expect(first).toEqual({ json: '{"x":1}', k: key('b') });
     const other = jest.fn(() => 'other');
-    expect(entry.preparedWith(other)).toBe('other');
+    expect(entry.preparedWith(other, 'l2')).toBe('other');
     expect(other).toHaveBeenCalledTimes(1);
   });
 });

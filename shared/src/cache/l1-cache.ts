@@ -11,9 +11,10 @@ export interface CacheEntry {
 /**
  * Turns an entry's JSON text into the form a reader serves (for the API: the response
  * bytes and their ETag). Called at most once per L1 entry and function; `key` is the
- * entry's cache key. Must be a pure function of its arguments.
+ * entry's cache key, `tier` the tier of the read that prepares it (a hint: what will be
+ * served first). What it returns must not depend on `tier`.
  */
-export type Prepare<P> = (json: string, key: string) => P;
+export type Prepare<P> = (json: string, key: string, tier: 'l1' | 'l2' | 'loader') => P;
 
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -60,9 +61,9 @@ export class L1Entry implements CacheEntry {
   }
 
   /** `prepare`'s form of this entry, made on its first use and kept (for the last function asked). */
-  preparedWith<P>(prepare: Prepare<P>): P {
+  preparedWith<P>(prepare: Prepare<P>, tier: 'l1' | 'l2' | 'loader'): P {
     if (this.preparedBy !== prepare) {
-      this.prepared = prepare(this.json, this.key);
+      this.prepared = prepare(this.json, this.key, tier);
       this.preparedBy = prepare as Prepare<unknown>;
     }
     return this.prepared as P;
@@ -90,13 +91,21 @@ export class L1Cache {
       max: options.maxEntries,
       maxSize: options.maxBytes,
       sizeCalculation: (slot) => Math.max(1, slot.bytes),
-      ttlAutopurge: false,
       dispose: (_slot, key) => this.unindex(key),
     });
   }
 
+  /**
+   * The entry, until the end of its grace (`staleUntil`); after it, the entry is dropped
+   * here. lru-cache's own TTL would do the same on a get, but its bookkeeping (start times,
+   * a clock refreshed by a timer) cost an L1 hit more than the rest of the lookup.
+   */
   get(key: string): L1Entry | undefined {
-    return this.lru.get(key)?.entry;
+    const slot = this.lru.get(key);
+    if (slot === undefined) return undefined;
+    if (Date.now() < slot.entry.staleUntil) return slot.entry;
+    this.lru.delete(key);
+    return undefined;
   }
 
   /**
@@ -105,8 +114,7 @@ export class L1Cache {
    */
   set(key: string, entry: CacheEntry, value?: unknown): L1Entry {
     const stored = new L1Entry(key, entry.json, entry.expiresAt, entry.staleUntil, value);
-    const ttl = Math.max(1, entry.staleUntil - Date.now());
-    this.lru.set(key, { entry: stored, bytes: entry.json.length * 2 }, { ttl });
+    this.lru.set(key, { entry: stored, bytes: entry.json.length * 2 });
     const userId = userOfKey(key);
     if (userId) {
       let keys = this.keysByUser.get(userId);

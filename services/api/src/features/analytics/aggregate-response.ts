@@ -25,49 +25,66 @@ function tails(tier: ServedTier): readonly [Buffer, Buffer] {
  *
  * built once from the cache entry's JSON text `{"data":…,"computedAt":…}` (the text L2 and
  * write-through store), without parsing the data: the data's text is copied as it is. The
- * answer of an L1 hit — the common read — is kept whole in `l1Body`; the other tiers' and
- * an aged read's bodies differ only after `"cache":` and are the same head with another
- * tail.
+ * answer of an L1 hit — the common read — is kept whole (`l1Body`, made on its first use);
+ * the other tiers' and an aged read's bodies differ only after `"cache":` and are the same
+ * head with another tail. The body asked for first is encoded in one go, and the head
+ * shared from it: an L2 hit in a process whose L1 will not keep the entry long makes one
+ * buffer, not two.
  *
  * ETags are strong: the SHA-1 of the head (data, user, computedAt), hashed once, plus the
  * tier and `r` for a refreshing answer, so each distinct body has its own tag and equal
  * bodies have equal tags.
  */
 export class AggregateResponse {
-  /** The body of an L1 hit that is not aged. */
-  readonly l1Body: Buffer;
-  /** Its ETag. */
+  /** The ETag of an L1 hit that is not aged. */
   readonly l1ETag: string;
   readonly computedAt: string;
   readonly computedAtMs: number;
-  private readonly headLength: number;
+  /** The head, followed by the tail of the first body made (the first tier that answered). */
+  private readonly first: Buffer;
+  private readonly firstTier: ServedTier;
+  private readonly head: Buffer;
   private readonly tagBase: string;
+  private l1: Buffer | undefined;
 
-  private constructor(dataJson: string, userId: string, computedAt: string) {
+  private constructor(dataJson: string, userId: string, computedAt: string, tier: ServedTier) {
     this.computedAt = computedAt;
     this.computedAtMs = Date.parse(computedAt);
-    const head = Buffer.from(`${DATA_OPEN}${dataJson},"meta":{"userId":${JSON.stringify(userId)},"computedAt":${JSON.stringify(computedAt)},"cache":`);
-    this.headLength = head.length;
-    this.tagBase = hash('sha1', head, 'base64url');
-    this.l1Body = Buffer.concat([head, TAILS.l1[0]]);
+    const tail = TAILS[tier][0];
+    this.first = Buffer.from(`${DATA_OPEN}${dataJson},"meta":{"userId":${JSON.stringify(userId)},"computedAt":${JSON.stringify(computedAt)},"cache":${tail.toString('latin1')}`);
+    this.firstTier = tier;
+    this.head = this.first.subarray(0, this.first.length - tail.length);
+    this.tagBase = hash('sha1', this.head, 'base64url');
     this.l1ETag = `"${this.tagBase}-l1"`;
+    if (tier === 'l1') this.l1 = this.first;
   }
 
-  /** From a StoredAggregate's JSON text (`{"data":…,"computedAt":"ISO"}`) and the user it belongs to. */
-  static fromStoredJson(json: string, userId: string): AggregateResponse {
+  /** The body of an L1 hit that is not aged: one Buffer for the entry's lifetime. */
+  get l1Body(): Buffer {
+    return (this.l1 ??= Buffer.concat([this.head, TAILS.l1[0]]));
+  }
+
+  /**
+   * From a StoredAggregate's JSON text (`{"data":…,"computedAt":"ISO"}`) and the user it
+   * belongs to; `firstTier`: the tier whose body will be asked for first (no extra copy for it).
+   */
+  static fromStoredJson(json: string, userId: string, firstTier: ServedTier = 'l1'): AggregateResponse {
     if (json.startsWith(DATA_OPEN) && json.endsWith('"}')) {
       const at = json.lastIndexOf(COMPUTED_AT);
       const computedAt = at > DATA_OPEN.length ? json.slice(at + COMPUTED_AT.length, -2) : '';
-      if (ISO_TIME.test(computedAt)) return new AggregateResponse(json.slice(DATA_OPEN.length, at), userId, computedAt);
+      if (ISO_TIME.test(computedAt)) return new AggregateResponse(json.slice(DATA_OPEN.length, at), userId, computedAt, firstTier);
     }
     // Another layout (never written by this code base): parsed, and the data serialized as res.json would.
     const parsed = JSON.parse(json) as { data: unknown; computedAt: string };
-    return new AggregateResponse(JSON.stringify(parsed.data), userId, parsed.computedAt);
+    return new AggregateResponse(JSON.stringify(parsed.data), userId, parsed.computedAt, firstTier);
   }
 
   body(tier: ServedTier, refreshing: boolean): Buffer {
-    if (tier === 'l1' && !refreshing) return this.l1Body;
-    return Buffer.concat([this.l1Body.subarray(0, this.headLength), TAILS[tier][refreshing ? 1 : 0]]);
+    if (!refreshing) {
+      if (tier === 'l1') return this.l1Body;
+      if (tier === this.firstTier) return this.first;
+    }
+    return Buffer.concat([this.head, TAILS[tier][refreshing ? 1 : 0]]);
   }
 
   etag(tier: ServedTier, refreshing: boolean): string {

@@ -1,6 +1,6 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import { Uncached, type HybridCache } from '@shared/cache/hybrid-cache';
+import { Uncached, type CacheTier, type HybridCache } from '@shared/cache/hybrid-cache';
 import { cacheKey, userOfKey } from '@shared/cache/keys';
 import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
@@ -37,8 +37,8 @@ export interface AnalyticsResult {
  */
 export class AnalyticsReadService {
   private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
-  /** One function for the cache's lifetime: the cache keeps what it made per entry. */
-  private readonly prepare = (json: string, key: string) => AggregateResponse.fromStoredJson(json, userOfKey(key)!);
+  /** One function for the cache's lifetime: the cache keeps what it made per entry. A load is most often a summary-table read. */
+  private readonly prepare = (json: string, key: string, tier: CacheTier) => AggregateResponse.fromStoredJson(json, userOfKey(key)!, tier === 'loader' ? 'db' : tier);
 
   constructor(
     private readonly deps: {

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { createHash } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
@@ -60,14 +61,35 @@ function dependencyLog(logger: Logger): (dependency: Dependency, outcome: Outcom
 
 /** Where the health routes are mounted: other paths never enter their router. */
 export const HEALTH_PATH = '/health';
+export const LIVE_PATH = '/health/live';
 
-/** /health/live: the process runs. /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths relative to HEALTH_PATH. */
+/**
+ * GET /health/live: the process runs. Polled often and a constant, so its answer is built
+ * once — the body `{"status":"ok"}` and the headers res.json gave it, the same weak ETag
+ * included (a 304 for a matching If-None-Match, as res.send answers) — and it is meant to
+ * be mounted on the app itself (LIVE_PATH), not inside a router.
+ */
+export function liveHandler(): RequestHandler {
+  const body = Buffer.from(JSON.stringify({ status: 'ok' }));
+  // Express's default ETag of a body (the `etag` package, weak): length in hex and 27 characters of its SHA-1.
+  const etag = `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
+  return (req, res) => {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', body.length);
+    res.setHeader('ETag', etag);
+    if (req.fresh) {
+      res.removeHeader('Content-Type');
+      res.removeHeader('Content-Length');
+      res.statusCode = 304;
+      res.end();
+    } else res.end(body);
+  };
+}
+
+/** /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths relative to HEALTH_PATH. */
 export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: RedisClient; queues: Queue[]; logger: Logger }): Router {
   const router = Router();
   const logDependency = dependencyLog(deps.logger);
-  router.get('/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   router.get('/ready', async (_req, res) => {
     const [redis, postgres, queues] = await Promise.all([
       probe(() => deps.redis.ping()),
