@@ -3,7 +3,7 @@ import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { recomputeUser } from '@shared/recompute/recompute-user';
-import { countUsers, forEachUser } from '@shared/recompute/user-pages';
+import { countUsers, forEachUser } from '@shared/store/user-pages';
 import { verifyUser, type UserVerification } from '@shared/recompute/verify-user';
 import { userHasData } from '@shared/store/aggregate-store';
 import { intFlag, parseFlags, UsageError } from './cli-flags';

@@ -4,7 +4,7 @@ import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregate
 import { cacheKey } from '@shared/cache/keys';
 import { loadUserHistory } from '@shared/store/history-loader';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
-import { userPages } from '@shared/recompute/user-pages';
+import { userPages } from '@shared/store/user-pages';
 import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { runTool, toolEnv } from './run-tool';

@@ -1,21 +1,19 @@
-import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Config } from '../config/config';
-import { PrismaClient } from './generated/prisma/client';
-
-export type { PrismaClient };
 
 /**
- * Statement timeouts by class of query (origin report): user-facing paths must give up
- * quickly, maintenance may run for minutes.
+ * The PostgreSQL pool every process queries through. Prisma owns the schema and the
+ * migrations (prisma/schema.prisma, prisma/migrations); no Prisma client is built at run
+ * time: every statement of the running system lives in shared/src/store/ as SQL over this
+ * pool (the hot ones must be single JSON statements), and a client would cost each process
+ * about 70 MB and most of a second at start for none of them.
  */
-export const QUERY_TIMEOUT_MS = {
-  default: 30_000,
-  longRunning: 180_000,
-  critical: 5_000,
-  cached: 2_000,
-} as const;
-export type QueryTimeoutClass = keyof typeof QUERY_TIMEOUT_MS;
+
+/** What a store function needs: something that runs a statement (the pool, or a client in a transaction). */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Every statement of the system is a short index-backed one: one that runs this long is stuck. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
 
 export const POOL_SETTINGS = {
   acquisitionTimeoutMs: 10_000,
@@ -24,8 +22,7 @@ export const POOL_SETTINGS = {
 } as const;
 
 export interface Database {
-  prisma: PrismaClient;
-  /** The pg pool under Prisma: its counters feed the pool metrics. */
+  /** Its counters feed the pool metrics. */
   pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -37,7 +34,7 @@ export function createDatabase(config: Pick<Config, 'database'>, options: { appl
     connectionTimeoutMillis: POOL_SETTINGS.acquisitionTimeoutMs,
     idleTimeoutMillis: POOL_SETTINGS.idleTimeoutMs,
     maxLifetimeSeconds: POOL_SETTINGS.maxLifetimeSeconds,
-    statement_timeout: QUERY_TIMEOUT_MS.default,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: options.applicationName ?? 'study-analytics',
     // Every query here is a short index-backed OLTP statement: PostgreSQL's JIT compiles the
     // batch-sized ones (a recompute batch's load) for longer than they run.
@@ -45,16 +42,11 @@ export function createDatabase(config: Pick<Config, 'database'>, options: { appl
   });
   // An idle client's error (PostgreSQL restarted) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: false }) });
   let closing: Promise<void> | undefined;
   return {
-    prisma,
     pool,
     close() {
-      closing ??= (async () => {
-        await prisma.$disconnect().catch(() => undefined);
-        await pool.end().catch(() => undefined);
-      })();
+      closing ??= pool.end().catch(() => undefined);
       return closing;
     },
   };
@@ -66,22 +58,6 @@ export function poolUtilization(pool: pg.Pool, max: number) {
   const utilization = max > 0 ? inUse / max : 0;
   const level = utilization > 0.95 ? 'error' : utilization > 0.8 ? 'warn' : 'ok';
   return { inUse, idle: pool.idleCount, waiting: pool.waitingCount, utilization, level } as const;
-}
-
-/** Runs `work` in a transaction whose statements time out after the class's limit. */
-export async function withQueryTimeout<T>(
-  prisma: PrismaClient,
-  timeoutClass: QueryTimeoutClass,
-  work: (tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]) => Promise<T>,
-): Promise<T> {
-  const ms = QUERY_TIMEOUT_MS[timeoutClass];
-  return prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${ms}`);
-      return work(tx);
-    },
-    { timeout: ms + 1_000, maxWait: POOL_SETTINGS.acquisitionTimeoutMs },
-  );
 }
 
 /** Resolves when PostgreSQL answers, or rejects with a one-line reason. */

@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { STORED_AGGREGATE_KEYS } from '../contracts/analytics-query';
 import { computeUserAggregates } from '../aggregates/compute-user-aggregates';
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
+import { readStoredAggregates } from '../store/aggregate-store';
+import { countRowsReceivedSince } from '../store/event-store';
 import { loadUserHistory } from '../store/history-loader';
 
-type Queryable = Pick<Database['pool'], 'query'>;
 
 /** One value that differs between the stored aggregate and a fresh computation. */
 export interface ValueDifference {
@@ -71,23 +72,6 @@ export function jsonDifferences(stored: unknown, fresh: unknown, limit = MAX_DIF
   return differences.slice(0, limit);
 }
 
-async function storedAggregates(db: Queryable, userId: string) {
-  const { rows } = await db.query<{ aggregate: string; period: string; data: unknown; computed_at: Date }>(
-    'SELECT aggregate, period, data, computed_at FROM aggregate_snapshots WHERE user_id = $1',
-    [userId],
-  );
-  return rows;
-}
-
-async function countLateRows(db: Queryable, userId: string, since: Date | null): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT (SELECT count(*) FROM behavioral_events WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2))
-          + (SELECT count(*) FROM study_sessions WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2)) AS n`,
-    [userId, since],
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
 /**
  * Compares a user's stored aggregates with a fresh computation from the raw rows, made
  * with "now" = the stored `computedAt`. Windows move with "now" (24 h, 7 d, 90 d, …), so
@@ -95,7 +79,7 @@ async function countLateRows(db: Queryable, userId: string, since: Date | null):
  * edges moved since; pinning "now" makes only data drift count. Reads only; stores nothing.
  */
 export async function verifyUser(db: Queryable, userId: string): Promise<UserVerification> {
-  const stored = await storedAggregates(db, userId);
+  const stored = await readStoredAggregates(db, userId);
   const computedAt = stored.length === 0 ? null : new Date(Math.max(...stored.map((r) => r.computed_at.getTime())));
   const drifts: AggregateDrift[] = [];
   if (computedAt) {
@@ -114,7 +98,7 @@ export async function verifyUser(db: Queryable, userId: string): Promise<UserVer
     }
     if (drifts.length === 0) return { userId, status: 'ok', computedAt: computedAt.toISOString(), drifts, lateRows: 0 };
   }
-  const lateRows = await countLateRows(db, userId, computedAt && new Date(computedAt.getTime() - LATE_ROW_MARGIN_MS));
+  const lateRows = await countRowsReceivedSince(db, userId, computedAt && new Date(computedAt.getTime() - LATE_ROW_MARGIN_MS));
   // Never computed and no rows at all: an unknown user, nothing to compare.
   if (!computedAt && lateRows === 0) return { userId, status: 'ok', computedAt: null, drifts, lateRows };
   return { userId, status: lateRows > 0 ? 'stale' : 'drift', computedAt: computedAt?.toISOString() ?? null, drifts, lateRows };

@@ -1,13 +1,11 @@
 import type { AggregateName } from '../contracts/analytics-query';
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
 
 /** An aggregate as stored and cached: its data and when it was computed. */
 export interface StoredAggregate {
   data: unknown;
   computedAt: string;
 }
-
-type Pool = Database['pool'];
 
 /**
  * One user's computation, serialized once: each entry's data is JSON text, the same text
@@ -67,13 +65,13 @@ function batchDocument(computations: readonly SerializedComputation[]): string {
     .join(',')}]`;
 }
 
-export async function saveComputations(pool: Pick<Pool, 'query'>, computations: readonly SerializedComputation[]): Promise<Set<string>> {
+export async function saveComputations(pool: Queryable, computations: readonly SerializedComputation[]): Promise<Set<string>> {
   if (computations.length === 0) return new Set();
   const { rows } = await pool.query<{ user_id: string }>({ name: 'save-computations', text: SAVE_COMPUTATIONS, values: [batchDocument(computations)] });
   return new Set(rows.map((r) => r.user_id));
 }
 
-export async function readAggregate(pool: Pick<Pool, 'query'>, userId: string, aggregate: AggregateName, period: string): Promise<StoredAggregate | null> {
+export async function readAggregate(pool: Queryable, userId: string, aggregate: AggregateName, period: string): Promise<StoredAggregate | null> {
   const { rows } = await pool.query<{ data: unknown; computed_at: Date }>(
     'SELECT data, computed_at FROM aggregate_snapshots WHERE user_id = $1 AND aggregate = $2 AND period = $3',
     [userId, aggregate, period],
@@ -83,7 +81,23 @@ export async function readAggregate(pool: Pick<Pool, 'query'>, userId: string, a
 }
 
 /** Whether the pipeline has seen any event or session of this user. */
-export async function userHasData(pool: Pick<Pool, 'query'>, userId: string): Promise<boolean> {
+export async function userHasData(pool: Queryable, userId: string): Promise<boolean> {
   const { rowCount } = await pool.query('SELECT 1 FROM analytics_users WHERE user_id = $1', [userId]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Every stored aggregate row of a user (what `pnpm recompute --verify` compares). */
+export async function readStoredAggregates(pool: Queryable, userId: string): Promise<{ aggregate: string; period: string; data: unknown; computed_at: Date }[]> {
+  const { rows } = await pool.query<{ aggregate: string; period: string; data: unknown; computed_at: Date }>(
+    'SELECT aggregate, period, data, computed_at FROM aggregate_snapshots WHERE user_id = $1',
+    [userId],
+  );
+  return rows;
+}
+
+/** Drops the daily load snapshots before `oldestKeptDay` (a UTC day, YYYY-MM-DD); returns how many went. */
+export async function deleteLoadSnapshotsBefore(pool: Queryable, oldestKeptDay: string): Promise<number> {
+  // A day string, not a Date: `$1::date` of a timestamp would use the server's time zone.
+  const result = await pool.query('DELETE FROM cognitive_load_snapshots WHERE day < $1::date', [oldestKeptDay]);
+  return result.rowCount ?? 0;
 }

@@ -1,4 +1,4 @@
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
 
 /**
  * The durable list of users whose stored aggregates are newer than their cache entries:
@@ -6,7 +6,6 @@ import type { Database } from '../db/prisma-client';
  * until TTL + grace. A worker (CacheRepairer) invalidates their entries once Redis answers
  * and removes the mark; being in PostgreSQL, the mark outlives the process that made it.
  */
-type Queryable = Pick<Database['pool'], 'query'>;
 
 export async function markCacheRepairs(db: Queryable, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;

@@ -1,6 +1,6 @@
 import type { BehavioralEvent } from '../contracts/behavioral-event';
 import type { SessionCompleted } from '../contracts/session-completed';
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
 
 /**
  * Idempotent, batched storage of raw rows: one multi-row INSERT … ON CONFLICT DO NOTHING
@@ -12,7 +12,6 @@ export interface InsertResult {
   userIds: string[];
 }
 
-type Queryable = Pick<Database['pool'], 'query'>;
 
 function column<T, V>(rows: T[], pick: (row: T) => V | undefined): (V | null)[] {
   return rows.map((row) => {
@@ -116,4 +115,38 @@ export async function insertSessions(db: Queryable, sessions: SessionCompleted[]
 export async function bumpIngestVersions(db: Queryable, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   await db.query('UPDATE analytics_users SET ingest_version = ingest_version + 1 WHERE user_id = ANY($1::varchar[])', [[...new Set(userIds)].sort()]);
+}
+
+/** How many of a user's raw rows were received after `since` (all of them when null). */
+export async function countRowsReceivedSince(db: Queryable, userId: string, since: Date | null): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM behavioral_events WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2))
+          + (SELECT count(*) FROM study_sessions WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2)) AS n`,
+    [userId, since],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Deletes a user's raw rows older than `cutoff` (events by occurredAt, sessions by startedAt); returns how many went. */
+export async function deleteRawRowsBefore(db: Queryable, userId: string, cutoff: Date): Promise<number> {
+  const events = await db.query('DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2', [userId, cutoff]);
+  const sessions = await db.query('DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2', [userId, cutoff]);
+  return (events.rowCount ?? 0) + (sessions.rowCount ?? 0);
+}
+
+/**
+ * The most active users whose most frequent session start hour (UTC) over the window is
+ * `hour`, most sessions first: whom cache warming refreshes before their usual hour.
+ */
+export async function usersWhoUsuallyStudyAt(db: Queryable, options: { hour: number; since: Date; until: Date; limit: number }): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `SELECT user_id FROM (
+       SELECT s.user_id, mode() WITHIN GROUP (ORDER BY extract(hour FROM s.started_at AT TIME ZONE 'UTC')) AS usual_hour, count(*) AS sessions
+       FROM analytics_users u JOIN study_sessions s ON s.user_id = u.user_id AND s.started_at > $1 AND s.started_at <= $4
+       WHERE u.last_activity_at > $1
+       GROUP BY s.user_id) t
+     WHERE usual_hour = $2 ORDER BY sessions DESC, user_id LIMIT $3`,
+    [options.since, options.hour, options.limit, options.until],
+  );
+  return rows.map((r) => r.user_id);
 }

@@ -1,5 +1,5 @@
 import type { EventType } from '../contracts/behavioral-event';
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
 import { addDays, DAY_MS, utcDay } from '../aggregates/math';
 import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
 
@@ -14,7 +14,6 @@ import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-histo
  * reviews of an objective come from the 90-day rows where they can, and only their older
  * part is read separately.
  */
-type Queryable = Pick<Database['pool'], 'query'>;
 
 // One event as a JSON array (the positions of EVENT_FIELDS); occurred_at as epoch
 // milliseconds (the column has millisecond precision): no timestamp strings to parse.

@@ -3,8 +3,9 @@ import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/prisma-client';
 import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
-import { countUsers, userPages } from '@shared/recompute/user-pages';
-import { bumpIngestVersions } from '@shared/store/event-store';
+import { countUsers, userPages } from '@shared/store/user-pages';
+import { deleteLoadSnapshotsBefore } from '@shared/store/aggregate-store';
+import { bumpIngestVersions, deleteRawRowsBefore, usersWhoUsuallyStudyAt } from '@shared/store/event-store';
 
 /**
  * The periodic work. Each task is a maintenance job (one per cron tick across all
@@ -55,13 +56,6 @@ async function nightlyRecompute(job: Job, deps: MaintenanceDeps) {
   return { usersEnqueued: enqueued };
 }
 
-/** Deletes a user's raw rows older than the cutoff; returns how many rows went. */
-async function deleteOldRawRows(deps: MaintenanceDeps, userId: string, cutoff: Date): Promise<number> {
-  const events = await deps.db.pool.query('DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2', [userId, cutoff]);
-  const sessions = await deps.db.pool.query('DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2', [userId, cutoff]);
-  return (events.rowCount ?? 0) + (sessions.rowCount ?? 0);
-}
-
 /**
  * Trims the daily load snapshots (keeping the last `snapshotDays` UTC days, today
  * included) and finished jobs. Raw rows are the source of truth of "all" periods and
@@ -70,9 +64,7 @@ async function deleteOldRawRows(deps: MaintenanceDeps, userId: string, cutoff: D
  */
 async function retention(job: Job, deps: MaintenanceDeps) {
   const now = deps.now();
-  // A UTC day string, not a Date: `$1::date` of a timestamp would use the server's time zone.
-  const oldestKeptDay = addDays(utcDay(now), -(deps.config.retention.snapshotDays - 1));
-  const snapshots = await deps.db.pool.query('DELETE FROM cognitive_load_snapshots WHERE day < $1::date', [oldestKeptDay]);
+  const snapshotsDeleted = await deleteLoadSnapshotsBefore(deps.db.pool, addDays(utcDay(now), -(deps.config.retention.snapshotDays - 1)));
 
   let rawRowsDeleted = 0;
   let usersRecomputed = 0;
@@ -84,7 +76,7 @@ async function retention(job: Job, deps: MaintenanceDeps) {
     for await (const page of userPages(deps.db.pool)) {
       const changed: string[] = [];
       for (const userId of page) {
-        const deleted = await deleteOldRawRows(deps, userId, cutoff);
+        const deleted = await deleteRawRowsBefore(deps.db.pool, userId, cutoff);
         rawRowsDeleted += deleted;
         if (deleted > 0) changed.push(userId);
       }
@@ -105,7 +97,7 @@ async function retention(job: Job, deps: MaintenanceDeps) {
     jobsCleaned += (await queue.clean(graceUntil(now.getTime() - FAILED_JOB_RETENTION_MS), 0, 'failed')).length;
   }
   await job.updateProgress(100);
-  return { snapshotsDeleted: snapshots.rowCount ?? 0, rawRowsDeleted, usersRecomputed, jobsCleaned };
+  return { snapshotsDeleted, rawRowsDeleted, usersRecomputed, jobsCleaned };
 }
 
 /**
@@ -116,16 +108,7 @@ async function retention(job: Job, deps: MaintenanceDeps) {
 async function cacheWarming(_job: Job, deps: MaintenanceDeps) {
   const now = deps.now();
   const nextHour = (now.getUTCHours() + 1) % 24;
-  const { rows } = await deps.db.pool.query<{ user_id: string }>(
-    `SELECT user_id FROM (
-       SELECT s.user_id, mode() WITHIN GROUP (ORDER BY extract(hour FROM s.started_at AT TIME ZONE 'UTC')) AS usual_hour, count(*) AS sessions
-       FROM analytics_users u JOIN study_sessions s ON s.user_id = u.user_id AND s.started_at > $1 AND s.started_at <= $4
-       WHERE u.last_activity_at > $1
-       GROUP BY s.user_id) t
-     WHERE usual_hour = $2 ORDER BY sessions DESC, user_id LIMIT $3`,
-    [new Date(now.getTime() - WARMING_LOOKBACK_DAYS * DAY_MS), nextHour, WARMING_MAX_USERS, now],
-  );
-  const userIds = rows.map((r) => r.user_id);
+  const userIds = await usersWhoUsuallyStudyAt(deps.db.pool, { hour: nextHour, since: new Date(now.getTime() - WARMING_LOOKBACK_DAYS * DAY_MS), until: now, limit: WARMING_MAX_USERS });
   await enqueueRecomputes(deps, userIds, 'refresh');
   return { usersWarmed: userIds.length, hour: nextHour };
 }

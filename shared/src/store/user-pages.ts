@@ -1,6 +1,5 @@
-import type { Database } from '../db/prisma-client';
+import type { Queryable } from '../db/prisma-client';
 
-type Queryable = Pick<Database['pool'], 'query'>;
 
 export interface UserSelection {
   /** Only users whose latest activity is after this instant (the nightly recompute's 90 days). */
