@@ -288,6 +288,12 @@ describe('operations', () => {
     expect(typeOf('queue_processed_jobs_total')).toBe('counter');
     expect(value('queue_processed_jobs_total', { queue: 'behavioral-event', result: 'completed' })[0]).toBeGreaterThanOrEqual(1);
     expect(value('queue_processed_jobs_total', { queue: 'recompute', result: 'completed' })[0]).toBeGreaterThanOrEqual(1);
+    // the ingest path's steps, each timed
+    for (const step of ['validate', 'insert', 'mark_dirty'])
+      expect({ step, n: value('ingest_step_duration_seconds', { queue: 'behavioral-event', step }, 'ingest_step_duration_seconds_count')[0] }).toEqual({ step, n: expect.any(Number) });
+    expect(value('ingest_step_duration_seconds', { queue: 'behavioral-event', step: 'insert' }, 'ingest_step_duration_seconds_count')[0]).toBeGreaterThanOrEqual(1);
+    // jobs deferred by a PostgreSQL outage: a series at 0 before the first one
+    expect(value('pipeline_jobs_deferred_total', { queue: 'recompute' })).toEqual([0]);
     // event-to-visible freshness histogram
     expect(typeOf('event_to_visible_seconds')).toBe('histogram');
     expect(value('event_to_visible_seconds', {}, 'event_to_visible_seconds_count')[0]).toBeGreaterThanOrEqual(1);

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Config } from '@shared/config/config';
@@ -12,6 +12,7 @@ import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { IngestWorker } from './ingest/ingest-worker';
+import { createQueueWorker } from './queue-worker';
 import { createRecomputeWorker } from './recompute/recompute-worker';
 import { runMaintenanceTask } from './schedules/maintenance-tasks';
 import { startScheduler } from './schedules/scheduler';
@@ -81,9 +82,9 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     now: deps.now,
     locks: config.workerLocks,
   });
-  const maintenanceWorker = new Worker(
-    QUEUE_NAMES.maintenance,
-    (job) =>
+  const maintenanceWorker = createQueueWorker<{ task?: string }>({
+    queueName: QUEUE_NAMES.maintenance,
+    process: (job) =>
       runMaintenanceTask(String(job.data?.task ?? job.name), job, {
         db: deps.db,
         config,
@@ -91,9 +92,15 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
         queues: Object.values(queues),
         now: deps.now ?? (() => new Date()),
       }),
-    { connection, prefix, concurrency: 1, metrics: { maxDataPoints: 60 * 24 * 7 } },
-  );
-  maintenanceWorker.on('error', (error) => logger.warn({ err: error.message }, 'maintenance worker error'));
+    connection,
+    prefix,
+    concurrency: 1,
+    // A nightly run pages through every active user: minutes, with its lock renewed meanwhile.
+    locks: config.workerLocks,
+    defaultLockDurationMs: 30_000,
+    metrics,
+    logger,
+  });
   const invalidateUsers = deps.cache?.invalidateUsers?.bind(deps.cache);
   const repairer = invalidateUsers ? new CacheRepairer({ db: deps.db, cache: { invalidateUsers }, logger }) : null;
   repairer?.start();

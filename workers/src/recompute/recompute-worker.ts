@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
@@ -8,6 +8,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecomputesAt, type RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
 import { isId } from '@shared/contracts/ids';
+import { createQueueWorker } from '../queue-worker';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
 import { RecomputeBatcher } from './recompute-batcher';
 
@@ -56,9 +57,9 @@ export function createRecomputeWorker(deps: {
     run: (userIds) => recomputeUsers({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userIds),
     onBatch: (users) => deps.metrics.recomputeBatchUsers.observe(users),
   });
-  const worker = new Worker(
-    QUEUE_NAMES.recompute,
-    async (job: Job<RecomputeJobData>, token?: string) => {
+  const worker = createQueueWorker<RecomputeJobData>({
+    queueName: QUEUE_NAMES.recompute,
+    process: async (job: Job<RecomputeJobData>, token?: string) => {
       const { userId, publishedAt, requestId, reason } = job.data ?? ({} as RecomputeJobData);
       if (!isId(userId)) throw new UnrecoverableError(`invalid recompute job: userId ${JSON.stringify(userId)}`);
       const stopTimer = deps.metrics.recomputeSeconds.startTimer();
@@ -80,19 +81,15 @@ export function createRecomputeWorker(deps: {
       deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
       return { stored };
     },
-    {
-      connection: deps.connection,
-      prefix: deps.prefix,
-      // Enough jobs at once to fill the running batches and the next one.
-      concurrency: batching.maxUsers * (batching.maxInFlight + 1),
-      lockDuration: deps.locks?.lockDurationMs ?? 30_000,
-      stalledInterval: deps.locks?.stalledIntervalMs ?? 5_000,
-      metrics: { maxDataPoints: 60 * 24 * 7 },
-    },
-  );
-  worker.on('error', (error) => deps.logger.warn({ queue: QUEUE_NAMES.recompute, err: error.message }, 'worker error'));
-  worker.on('completed', () => deps.metrics.jobs.inc({ queue: QUEUE_NAMES.recompute, result: 'completed' }));
-  worker.on('failed', () => deps.metrics.jobs.inc({ queue: QUEUE_NAMES.recompute, result: 'failed' }));
+    connection: deps.connection,
+    prefix: deps.prefix,
+    // Enough jobs at once to fill the running batches and the next one.
+    concurrency: batching.maxUsers * (batching.maxInFlight + 1),
+    locks: deps.locks ?? {},
+    defaultLockDurationMs: 30_000,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   let closing: Promise<void> | undefined;
   return {
     worker,
