@@ -12,9 +12,9 @@ const config = {
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/src/$1' },
   testMatch: ['<rootDir>/{shared,services,workers,test,scripts,bench}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
-  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -7,7 +7,7 @@ import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { bootApi, type ApiProcess } from '../../services/api/src/main';
 import { startWorkerProcesses, type MetricsSnapshot, type WorkerProcesses } from '../../workers/src/worker-processes';
-import { startRedisServer, type PrivateRedis } from '../../test/helpers/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../test/support/redis-server';
 import type { Cleanup } from './cleanup';
 import type { Progress } from './progress';
 

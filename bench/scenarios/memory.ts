@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { freePort } from '../../test/helpers/redis-server';
+import { freePort } from '../../test/support/redis-server';
 import { stopChild } from '../lib/child-process';
 import { eventAt } from '../lib/event-factory';
 import type { MemoryResult } from '../lib/results';

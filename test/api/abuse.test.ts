@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import type { Config } from '@shared/config/config';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { appWith, mintToken, secretSigner, STUDY_APP_SECRET } from './user-token-fixtures';
+import { appWith, mintToken, secretSigner, STUDY_APP_SECRET } from '../support/user-token-fixtures';
 
 /**
  * What a caller without the right to it cannot make the API do: read and parse a body

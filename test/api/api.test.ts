@@ -8,7 +8,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';
 import { appFor, API_KEYS_ENV, bearer, GENERATED_REQUEST_ID } from '../support/api-app';
-import { parsePrometheusText, samplesOf } from './prometheus-text';
+import { parsePrometheusText, samplesOf } from '../support/prometheus-text';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 let system: TestSystem;

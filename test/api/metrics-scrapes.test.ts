@@ -1,4 +1,4 @@
-import { privateRedisClient } from '../helpers/private-redis-clients';
+import { privateRedisClient } from '../support/private-redis-clients';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
@@ -7,9 +7,9 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createLogger } from '@shared/logger/logger';
 import { Queue } from 'bullmq';
 import { createApp, type ApiApp } from '../../services/api/src/app';
-import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { parsePrometheusText, samplesOf } from './prometheus-text';
+import { parsePrometheusText, samplesOf } from '../support/prometheus-text';
 
 /**
  * /metrics reads queue depth and the Redis figures from the last background collection: any

@@ -1,4 +1,4 @@
-import { privateRedisClient } from '../helpers/private-redis-clients';
+import { privateRedisClient } from '../support/private-redis-clients';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import request from 'supertest';
@@ -9,9 +9,9 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
 import { Queue } from 'bullmq';
 import { createApp } from '../../services/api/src/app';
-import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { loggerInto } from './user-token-fixtures';
+import { loggerInto } from '../support/user-token-fixtures';
 
 /**
  * What a dependency's failure leaves in answers: which dependency, never the driver's words

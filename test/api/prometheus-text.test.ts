@@ -1,4 +1,4 @@
-import { parsePrometheusText, samplesOf } from './prometheus-text';
+import { parsePrometheusText, samplesOf } from '../support/prometheus-text';
 
 /** The parser the /metrics test relies on must reject what Prometheus would reject. */
 const valid = [

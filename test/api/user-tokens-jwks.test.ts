@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { JWKS_CACHE_DEFAULTS } from '@shared/config/config';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { appWith, keyPair, mintToken, nowSeconds, secretSigner, startJwksServer, unsignedToken, type JwksServer, type KeyPair } from './user-token-fixtures';
+import { appWith, keyPair, mintToken, nowSeconds, secretSigner, startJwksServer, unsignedToken, type JwksServer, type KeyPair } from '../support/user-token-fixtures';
 
 /**
  * User tokens signed with the study app's own keys, published as a JWKS (SPEC 4.1): the

@@ -8,7 +8,7 @@ import { insertEvents } from '@shared/store/event-store';
 import { CLOCK_LEEWAY_SECONDS } from '../../services/api/src/http/user-token-verifier';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { appWith, keyPair, loggerInto, mintToken, nowSeconds, secretSigner, STUDY_APP_SECRET, unsignedToken, withClaims } from './user-token-fixtures';
+import { appWith, keyPair, loggerInto, mintToken, nowSeconds, secretSigner, STUDY_APP_SECRET, unsignedToken, withClaims } from '../support/user-token-fixtures';
 
 /**
  * The dashboard's user tokens with a shared HS256 secret (SPEC 4.1), over real HTTP: a token

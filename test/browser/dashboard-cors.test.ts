@@ -6,7 +6,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { insertEvents } from '@shared/store/event-store';
 import { API_KEYS_ENV, KEYS } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { appWith, mintToken, secretSigner, STUDY_APP_SECRET } from '../api/user-token-fixtures';
+import { appWith, mintToken, secretSigner, STUDY_APP_SECRET } from '../support/user-token-fixtures';
 
 /**
  * The dashboard in the student's browser (SPEC 4.1), in headless Chromium: a page served from

@@ -1,5 +1,5 @@
 import { cacheKey } from '@shared/cache/keys';
-import { cacheFactory, eventually } from './cache-helpers';
+import { cacheFactory, eventually } from '../support/cache-helpers';
 
 const factory = cacheFactory();
 const key = (userId: string, aggregate = 'patterns', period = '-') => cacheKey(factory.prefix, { userId, aggregate, period });

@@ -1,6 +1,6 @@
 import { cacheKey } from '@shared/cache/keys';
-import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
-import { cacheFactory, eventually } from './cache-helpers';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { cacheFactory, eventually } from '../support/cache-helpers';
 
 let redis: PrivateRedis;
 let factory: ReturnType<typeof cacheFactory>;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { insertEvents } from '@shared/store/event-store';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
  * SPEC 5: ties are broken by id in code-point order, whatever the database's collation. On

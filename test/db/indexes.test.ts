@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
  * Every hot query the workers and the API run, EXPLAINed over a realistic table (240k

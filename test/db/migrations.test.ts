@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { applyMigrations, findMigrationsDir } from '@shared/db/migrate';
-import { adminUrl, testDatabaseUrl } from '../helpers/database';
+import { adminUrl, testDatabaseUrl } from '../support/database';
 
 const TABLES = ['_prisma_migrations', 'aggregate_snapshots', 'analytics_users', 'behavioral_events', 'cache_repairs', 'cognitive_load_snapshots', 'study_sessions'];
 

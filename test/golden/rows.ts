@@ -1,4 +1,4 @@
-import { event } from '../fixtures/history-builder';
+import { event } from '../support/history-builder';
 import type { Period } from '@shared/contracts/analytics-query';
 import type { ContentType, InterventionType } from '@shared/contracts/behavioral-event';
 import type { EventRow, LoadSnapshotRow, SessionRow } from '@shared/aggregates/user-history';

@@ -7,8 +7,8 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { waitFor } from '../reliability/pipeline-probe';
-import { startRedisServer } from '../helpers/redis-server';
+import { waitFor } from '../support/pipeline-probe';
+import { startRedisServer } from '../support/redis-server';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';
 

@@ -5,7 +5,7 @@ import { enqueueRecompute, enqueueRecomputes } from '@shared/recompute/recompute
 import { insertEvents } from '@shared/store/event-store';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { waitFor } from '../reliability/pipeline-probe';
+import { waitFor } from '../support/pipeline-probe';
 
 /**
  * SPEC 6 and 5.6 under ordinary production conditions: an event stamped ahead of the

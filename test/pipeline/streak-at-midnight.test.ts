@@ -1,7 +1,7 @@
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startApiProcess, startWorkerProcess, type ApiProcess } from '../support/processes';
-import { waitFor } from '../reliability/pipeline-probe';
-import { startWorkerProcessFixture, type WorkerProcessFixture } from '../reliability/worker-process-fixture';
+import { waitFor } from '../support/pipeline-probe';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from '../support/worker-process-fixture';
 
 /**
  * SPEC 5.1 and 6: a mission streak ends when a day passes with no completed mission, and a

@@ -7,8 +7,8 @@ import { behavioralEventSchemaAt } from '@shared/contracts/behavioral-event';
 import { sessionCompletedSchemaAt } from '@shared/contracts/session-completed';
 import { RecomputeFailure, recomputeUsers, type RecomputeDeps, type RecomputeOutcome } from '@shared/recompute/recompute-users';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { deleteKeysWithPrefix } from '../support/redis-keys';
 import { validEventArb, validSessionArb } from '../support/event-arbitraries';
 
 /**

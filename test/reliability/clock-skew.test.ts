@@ -4,8 +4,8 @@ import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { startWorkerProcess } from '../support/processes';
 import { expectStoredAggregates } from '../support/expected-aggregates';
 import { chunks, simulatedTraffic } from '../support/traffic';
-import { runTool } from '../tools/run-tool';
-import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
+import { runTool } from '../support/run-tool';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from '../support/worker-process-fixture';
 
 /**
  * SPEC 6: which of two computations of a user is newer never depends on the clocks of the

@@ -4,12 +4,12 @@ import { Redis } from 'ioredis';
 import { QueueEvents } from 'bullmq';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { deleteKeysWithPrefix } from '../support/redis-keys';
 
 /**
  * Scale-out: two API processes and two worker processes on one database and one Redis,

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
-import { TcpProxy } from './tcp-proxy';
+import { deleteKeysWithPrefix } from '../support/redis-keys';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /**
  * PostgreSQL goes away under an API process and a worker process (a proxy the test owns

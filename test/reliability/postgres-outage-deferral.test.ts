@@ -6,8 +6,8 @@ import { RECOMPUTE_JOB_NAME } from '@shared/recompute/recompute-queue';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { insertEvents } from '@shared/store/event-store';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { waitFor } from './pipeline-probe';
-import { TcpProxy } from './tcp-proxy';
+import { waitFor } from '../support/pipeline-probe';
+import { TcpProxy } from '../support/tcp-proxy';
 
 /**
  * An outage longer than a job's attempts must not strand accepted work in the failed set.

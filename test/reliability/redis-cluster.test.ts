@@ -10,7 +10,7 @@ import { createInfrastructure, type Infrastructure } from '@shared/runtime/infra
 import { CacheWriter } from '@shared/cache/cache-writer';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
-import { waitFor } from './pipeline-probe';
+import { waitFor } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { expectedAggregates, expectStoredAggregates } from '../support/expected-aggregates';

@@ -18,10 +18,10 @@ import { createInfrastructure } from '@shared/runtime/infrastructure';
 import type { StoredAggregate } from '@shared/store/aggregate-store';
 import { insertEvents } from '@shared/store/event-store';
 import { createRecomputeWorker } from '../../workers/src/recompute/recompute-worker';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
 
 /**

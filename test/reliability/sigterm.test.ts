@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { crashLines, startWorkerProcess } from '../support/processes';
-import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
-import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from '../support/worker-process-fixture';
 
 /**
  * SIGTERM while a worker is busy (a deploy, a scale-down): it stops taking jobs, finishes

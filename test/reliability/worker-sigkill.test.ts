@@ -3,13 +3,13 @@ import type { Job } from 'bullmq';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { crashLines, startWorkerProcess, type ManagedProcess } from '../support/processes';
-import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from './pipeline-probe';
+import { AcceptedLedger, expectExactTotals, type QueueProbe, waitFor } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
 import { enqueueRecompute } from '@shared/recompute/recompute-queue';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { expectStoredAggregates } from '../support/expected-aggregates';
-import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from '../support/worker-process-fixture';
 
 /**
  * A worker process dies by SIGKILL in the middle of a stream: no close(), no flush, its

@@ -3,8 +3,8 @@ import { userGenerationKey } from '@shared/cache/keys';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startApiProcess, startWorkerProcess, type ApiProcess } from '../support/processes';
-import { waitFor } from './pipeline-probe';
-import { startWorkerProcessFixture, type WorkerProcessFixture } from './worker-process-fixture';
+import { waitFor } from '../support/pipeline-probe';
+import { startWorkerProcessFixture, type WorkerProcessFixture } from '../support/worker-process-fixture';
 
 /**
  * A recompute whose write-through Redis refuses until the job's retries run out: its

@@ -4,7 +4,7 @@ import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import type { Database } from '@shared/db/prisma-client';
 import { readAggregate } from '@shared/store/aggregate-store';
-import { historyOf } from '../fixtures/history-builder';
+import { historyOf } from './history-builder';
 
 /**
  * What a user's aggregates must be, computed in the test straight from what was published

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../helpers/redis-server';
+import { freePort } from './redis-server';
 
 const run = promisify(execFile);
 

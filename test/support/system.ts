@@ -6,8 +6,8 @@ import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
-import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
+import { createTestDatabase, type TestDatabase } from './database';
+import { deleteKeysWithPrefix } from './redis-keys';
 import { busyJobs } from './busy-jobs';
 
 /**

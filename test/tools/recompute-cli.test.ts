@@ -7,7 +7,7 @@ import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-sto
 import { userPages } from '@shared/store/user-pages';
 import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { runTool, toolEnv } from './run-tool';
+import { runTool, toolEnv } from '../support/run-tool';
 
 /**
  * `pnpm recompute` as a user runs it, against a pipeline whose workers computed the

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_KEYS_ENV, appFor, KEYS } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { runTool, toolEnv, type ToolResult } from './run-tool';
+import { runTool, toolEnv, type ToolResult } from '../support/run-tool';
 import type { SimulationSummary } from '../../scripts/simulation/simulation';
 
 /** `pnpm simulate` as a user runs it, publishing into a test system whose workers store what arrives. */

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type PrivateRedis } from '../helpers/redis-server';
+import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 import type { SimulationSummary } from '../../scripts/simulation/simulation';
-import { startTool, toolEnv } from './run-tool';
+import { startTool, toolEnv } from '../support/run-tool';
 
 /**
  * Redis dies while `pnpm simulate` publishes: the simulator retries what failed and, once

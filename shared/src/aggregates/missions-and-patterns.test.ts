@@ -1,4 +1,4 @@
-import { ago, DAY, event, HOUR, MIN, NOW, session } from '../../../test/fixtures/history-builder';
+import { ago, DAY, event, HOUR, MIN, NOW, session } from '../../../test/support/history-builder';
 import { missionsSummary } from './missions-summary';
 import { busiestHour, studyPatterns } from './study-patterns';
 

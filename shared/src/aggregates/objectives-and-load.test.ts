@@ -1,4 +1,4 @@
-import { ago, DAY, event, historyOf, HOUR, MIN, NOW, review, session } from '../../../test/fixtures/history-builder';
+import { ago, DAY, event, historyOf, HOUR, MIN, NOW, review, session } from '../../../test/support/history-builder';
 import { cognitiveLoad, loadLevel } from './cognitive-load';
 import { objectivesMastery } from './objectives-mastery';
 import { stressProfile } from './stress-profile';

@@ -1,4 +1,4 @@
-import { ago, DAY, event, historyOf, HOUR, MIN, NOW, review, session } from '../../../test/fixtures/history-builder';
+import { ago, DAY, event, historyOf, HOUR, MIN, NOW, review, session } from '../../../test/support/history-builder';
 import { AGGREGATE_DATA_SCHEMAS, type CognitiveLoad, type Prediction, type StudyPatterns } from './aggregate-schemas';
 import { computeUserAggregates } from './compute-user-aggregates';
 import { interventions } from './interventions';

@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import type { Config } from '@shared/config/config';
 import { createLogger, type Logger } from '@shared/logger/logger';
 import { createApp } from '../../services/api/src/app';
-import type { TestSystem } from '../support/system';
+import type { TestSystem } from './system';
 
 /**
  * What the user-token tests share: tokens minted as a study app would (jose), a JWKS served

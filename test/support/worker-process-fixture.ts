@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
-import { createTestDatabase } from '../helpers/database';
-import { deleteKeysWithPrefix } from '../helpers/redis-keys';
-import { stopAllProcesses } from '../support/processes';
+import { createTestDatabase } from './database';
+import { deleteKeysWithPrefix } from './redis-keys';
+import { stopAllProcesses } from './processes';
 import { QueueProbe } from './pipeline-probe';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -5,9 +5,9 @@ import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate } from '@shared/store/aggregate-store';
-import { expectStoredAggregates } from '../support/expected-aggregates';
-import type { Traffic } from '../support/traffic';
-import { busyJobs } from '../support/busy-jobs';
+import { expectStoredAggregates } from './expected-aggregates';
+import type { Traffic } from './traffic';
+import { busyJobs } from './busy-jobs';
 
 /**
  * What the reliability tests share: an independent ledger of what the system accepted,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { TestSystem } from '../support/system';
+import type { TestSystem } from './system';
 
 const ROOT = join(__dirname, '..', '..');
 
