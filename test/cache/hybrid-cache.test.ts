@@ -142,4 +142,27 @@ describe('HybridCache on real Redis', () => {
     expect(text).toMatch(/cache_l1_entries 1/);
     expect(text).toMatch(/cache_l2_latency_seconds_bucket/);
   });
+  it('prepares an entry once per L1 entry from its stored text, whichever tier filled it, and peeks at L1 without a loader', async () => {
+    const a = await factory.create();
+    const b = await factory.create();
+    const seen: { json: string; tier: string }[] = [];
+    const prepare = (json: string, _key: string, tier: string) => {
+      seen.push({ json, tier });
+      return { bytes: Buffer.from(json) };
+    };
+    const options = { ...opts, prepare };
+    expect(a.peekPrepared(key('prep'), options)).toBeUndefined();
+    const loaded = await a.getOrSetPrepared(key('prep'), async () => ({ z: 1, a: [2] }), options);
+    expect([loaded.tier, loaded.value.bytes.toString()]).toEqual(['loader', '{"z":1,"a":[2]}']);
+    expect(a.peekPrepared(key('prep'), options)).toBe(loaded.value);
+    expect((await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options)).value).toBe(loaded.value);
+    const fromL2 = await b.getOrSetPrepared(key('prep'), async () => ({ other: true }), options);
+    expect([fromL2.tier, fromL2.value.bytes.toString()]).toEqual(['l2', '{"z":1,"a":[2]}']);
+    expect(b.peekPrepared(key('prep'), options)).toBe(fromL2.value);
+    expect(seen.map((s) => s.tier)).toEqual(['loader', 'l2']);
+    expect(a.getStats().stats).toMatchObject({ l1Hits: 2, totalMisses: 1 });
+    // A value written through is served from its text too; no loader runs.
+    await a.writeThrough('prep', [{ key: key('prep'), value: { fresh: 1 }, queryType: opts.queryType }]);
+    expect(a.peekPrepared(key('prep'), options)?.bytes.toString()).toBe('{"fresh":1}');
+  });
 });

@@ -5,6 +5,7 @@ import type { Logger } from '../logger/logger';
 import type { RedisClient } from '../redis/redis-connection';
 import { createCacheMetrics, type CacheMetrics } from './cache-metrics';
 import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
+import type { InvalidationSource } from './invalidation-source';
 import { InvalidKeyError, parsePattern, userOfKey } from './keys';
 import { deepFreeze, L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
 import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage } from './l2-cache';
@@ -26,6 +27,8 @@ export interface HybridCacheOptions {
   redis: RedisClient | null;
   /** A dedicated connection for the invalidation bus (role 'subscriber'). Not closed by close(). */
   subscriber?: RedisClient | null;
+  /** Without a subscriber: where other processes' invalidations come from (PostgreSQL LISTEN in the embedded mode). */
+  invalidations?: InvalidationSource | null;
   /** Namespace of every Redis key and of the bus channel. */
   prefix: string;
   l1MaxEntries: number;
@@ -124,6 +127,10 @@ export class HybridCache implements AggregateWriteThrough {
   /** Resolves once the invalidation bus is subscribed (at once without one). */
   async ready(): Promise<void> {
     await this.bus?.start();
+    await this.options.invalidations?.start({
+      invalidate: (message) => this.onRemoteInvalidation(message),
+      resync: () => this.dropEverythingLocal('invalidation source reconnected: messages may have been missed'),
+    });
   }
 
   async getOrSet<T>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions): Promise<CacheResult<T>> {
@@ -142,6 +149,14 @@ export class HybridCache implements AggregateWriteThrough {
     const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
     if (!found.entry) throw new TypeError(`the loader of ${key} returned undefined: nothing to prepare`);
     return { value: found.entry.preparedWith(options.prepare, found.tier), tier: found.tier, stale: found.stale };
+  }
+
+  /**
+   * getOrSetPrepared's L1 hit without its promise and loader: the prepared form of a fresh
+   * L1 entry (counted as an L1 hit), or undefined — then call getOrSetPrepared.
+   */
+  peekPrepared<P>(key: string, options: ReadOptions & { prepare: Prepare<P> }): P | undefined {
+    return this.l1Hit(key, options)?.entry?.preparedWith(options.prepare, 'l1');
   }
 
   /** A read without a loader: L1, then L2. */
@@ -256,6 +271,7 @@ export class HybridCache implements AggregateWriteThrough {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.bus?.close();
+      await this.options.invalidations?.close();
       this.l1.clear();
       this.inflight.clear();
     })();

@@ -37,6 +37,8 @@ export interface AnalyticsResult {
  */
 export class AnalyticsReadService {
   private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
+  /** The cache's options per query type, made once. */
+  private readonly readOptions: Map<QueryType, { queryType: QueryType; prepare: AnalyticsReadService['prepare'] }>;
   /** One function for the cache's lifetime: the cache keeps what it made per entry. A load is most often a summary-table read. */
   private readonly prepare = (json: string, key: string, tier: CacheTier) => AggregateResponse.fromStoredJson(json, userOfKey(key)!, tier === 'loader' ? 'db' : tier);
 
@@ -54,12 +56,17 @@ export class AnalyticsReadService {
   ) {
     // One child per query type, made once: no label object per read.
     this.ageHistograms = new Map(Object.values(QUERY_TYPE_BY_AGGREGATE).map((qt) => [qt, deps.metrics.servedAgeSeconds.labels(qt)]));
+    this.readOptions = new Map(Object.values(QUERY_TYPE_BY_AGGREGATE).map((queryType) => [queryType, { queryType, prepare: this.prepare }]));
   }
 
   async read(name: AggregateName, query: AnalyticsQuery): Promise<AnalyticsResult> {
     const period = periodKeyFor(name, query.period);
     const queryType = QUERY_TYPE_BY_AGGREGATE[name];
     const key = cacheKey(this.deps.cachePrefix, { userId: query.userId, aggregate: name, period });
+    const options = this.readOptions.get(queryType)!;
+    // The common read, an L1 hit: no loader, no promise of the cache's.
+    const hit = this.deps.cache.peekPrepared(key, options);
+    if (hit) return { response: hit, tier: 'l1', refreshing: this.refreshIfAged(query.userId, queryType, hit.computedAtMs) };
     let source: ServedTier = 'db';
     const result = await this.deps.cache
       .getOrSetPrepared<StoredAggregate, AggregateResponse>(
@@ -70,7 +77,7 @@ export class AnalyticsReadService {
           source = 'compute';
           return this.computeOnce(name, period, query.userId);
         },
-        { queryType, prepare: this.prepare },
+        options,
       )
       .catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
