@@ -1,23 +1,20 @@
 import { parseArgs } from 'node:util';
+import { NamedError } from '@shared/errors/errors';
 
 /**
  * Flag parsing for the command-line tools: node:util parseArgs (strict, no positionals)
  * plus typed checks that turn every mistake into a UsageError with one clear sentence.
  */
-export class UsageError extends Error {
+export class UsageError extends NamedError {
   constructor(message: string) {
     super(message);
-    this.name = 'UsageError';
-    Object.setPrototypeOf(this, UsageError.prototype);
   }
 }
 
 /** Thrown for `--help`: the caller prints the usage and exits 0. */
-export class HelpRequested extends Error {
+export class HelpRequested extends NamedError {
   constructor() {
     super('help requested');
-    this.name = 'HelpRequested';
-    Object.setPrototypeOf(this, HelpRequested.prototype);
   }
 }
 

@@ -7,7 +7,7 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { expectStoredAggregates } from './expected-aggregates';
 import type { Traffic } from './traffic';
-import { busyJobs } from './busy-jobs';
+import { busyJobs, waitUntilDrained } from './queue-drain';
 
 /**
  * What the reliability tests share: an independent ledger of what the system accepted,
@@ -123,18 +123,9 @@ export class QueueProbe {
     return busy;
   }
 
-  /** Resolves once no queue has had a job waiting, active or delayed for `quietMs`. */
-  async drained(timeoutMs = 60_000, quietMs = 300): Promise<void> {
-    let quietSince = 0;
-    await waitFor(
-      'the queues to drain',
-      async () => {
-        if ((await this.busy()) > 0) quietSince = 0;
-        else quietSince ||= Date.now();
-        return quietSince > 0 && Date.now() - quietSince >= quietMs;
-      },
-      timeoutMs,
-    );
+  /** Resolves once no queue has had a job to run for `quietMs`. */
+  drained(timeoutMs = 60_000, quietMs = 300): Promise<void> {
+    return waitUntilDrained(Object.values(QUEUE_NAMES).map((name) => this.queue(name)), { timeoutMs, quietMs });
   }
 
   /** Obliterates the queues (the prefix is the test's own) and closes the connection. */

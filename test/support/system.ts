@@ -8,7 +8,7 @@ import { createInfrastructure, type Infrastructure } from '@shared/runtime/infra
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { deleteKeysWithPrefix } from './redis-keys';
-import { busyJobs } from './busy-jobs';
+import { waitUntilDrained } from './queue-drain';
 
 /**
  * A whole pipeline for an integration test: its own database, queue prefix and cache
@@ -65,19 +65,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     runtime,
     publisher,
     queue,
-    async drained(timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      let quietSince = 0;
-      for (;;) {
-        let busy = 0;
-        for (const name of Object.values(QUEUE_NAMES)) busy += await busyJobs(queue(name));
-        if (busy === 0) {
-          quietSince ||= Date.now();
-          if (Date.now() - quietSince > 300) return;
-        } else quietSince = 0;
-        if (Date.now() > deadline) throw new Error(`queues not drained within ${timeoutMs} ms (${busy} jobs left)`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    drained(timeoutMs = 60_000) {
+      return waitUntilDrained(Object.values(QUEUE_NAMES).map(queue), { timeoutMs });
     },
     async stop() {
       await publisher.close();

@@ -1,4 +1,5 @@
 import { ID_PATTERN } from '../contracts/ids';
+import { NamedError } from '../errors/errors';
 
 /**
  * Key layout. Every key of one user carries the hash tag `{u:<userId>}`, so a user's
@@ -10,11 +11,9 @@ import { ID_PATTERN } from '../contracts/ids';
  *   <prefix>:{u:<userId>}:gen                      bumped by every invalidation of the user
  *   <prefix>:{u:<userId>}:refresh                  set while a refresh of the user's aged aggregates is asked for
  */
-export class InvalidKeyError extends Error {
+export class InvalidKeyError extends NamedError {
   constructor(message: string) {
     super(message);
-    this.name = 'InvalidKeyError';
-    Object.setPrototypeOf(this, InvalidKeyError.prototype);
   }
 }
 

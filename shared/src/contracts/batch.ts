@@ -15,8 +15,9 @@ export interface ItemErrors {
 }
 export type BatchResult<T> = { ok: true; items: T[] } | { ok: false; message: string; errors: ItemErrors[] };
 
-function issuesOf(error: z.ZodError): IssueDetail[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(item)', message: issue.message }));
+/** Zod's issues as `{ path, message }`, the path dotted (`root` names the value itself). */
+export function issueDetails(error: z.ZodError, root = '(item)'): IssueDetail[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.') || root, message: issue.message }));
 }
 
 /**
@@ -34,7 +35,7 @@ export function validateBatch<T>(items: unknown, schema: z.ZodType<T>, max = MAX
   items.forEach((item, index) => {
     const result = schema.safeParse(item);
     if (result.success) valid.push(result.data);
-    else errors.push({ index, issues: issuesOf(result.error) });
+    else errors.push({ index, issues: issueDetails(result.error) });
   });
   if (errors.length > 0) return { ok: false, message: `${errors.length} of ${items.length} items are invalid; none was accepted`, errors };
   return { ok: true, items: valid };

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger/logger';
+import { NamedError } from '../errors/errors';
 
 /**
  * Applies committed Prisma-format migrations (prisma/migrations/<name>/migration.sql) without
@@ -13,11 +14,9 @@ import type { Logger } from '../logger/logger';
 
 const PRISMA_ADVISORY_LOCK = 72707369;
 
-export class MigrationError extends Error {
+export class MigrationError extends NamedError {
   constructor(message: string) {
     super(message);
-    this.name = 'MigrationError';
-    Object.setPrototypeOf(this, MigrationError.prototype);
   }
 }
 

@@ -1,8 +1,20 @@
 /**
+ * The base of every error class here: its `name` is its class's, and `instanceof` holds
+ * whatever the compilation target (a subclass of a built-in needs its prototype set).
+ */
+export class NamedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/**
  * Errors that carry an HTTP status and a stable code, so one error handler can map every
  * failure to `{ error: { code, message } }`.
  */
-export class AppError extends Error {
+export class AppError extends NamedError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -10,15 +22,12 @@ export class AppError extends Error {
     readonly details?: unknown,
   ) {
     super(message);
-    this.name = 'AppError';
-    Object.setPrototypeOf(this, new.target.prototype);
   }
 }
 
 export class ValidationError extends AppError {
   constructor(message: string, details?: unknown) {
     super(400, 'E_VALIDATION', message, details);
-    this.name = 'ValidationError';
   }
 }
 
@@ -34,7 +43,6 @@ export class DependencyUnavailableError extends AppError {
     cause?: unknown,
   ) {
     super(503, 'E_DEPENDENCY_UNAVAILABLE', message);
-    this.name = 'DependencyUnavailableError';
     if (cause !== undefined) this.cause = cause;
   }
 }

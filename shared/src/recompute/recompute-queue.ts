@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { NamedError } from '../errors/errors';
 
 export interface RecomputeJobData {
   userId: string;
@@ -89,11 +90,9 @@ export async function enqueueRecomputesAt(queue: Queue, items: { userId: string;
   );
 }
 
-export class RecomputeTimeoutError extends Error {
+export class RecomputeTimeoutError extends NamedError {
   constructor(readonly timeoutMs: number) {
     super(`the recompute did not finish within ${timeoutMs} ms`);
-    this.name = 'RecomputeTimeoutError';
-    Object.setPrototypeOf(this, RecomputeTimeoutError.prototype);
   }
 }
 

@@ -4,6 +4,7 @@ import type { JobTrace } from '@shared/queues/queue-names';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { issueDetails } from '@shared/contracts/batch';
 import { enqueueRecomputes } from '@shared/recompute/recompute-queue';
 import { createQueueWorker } from '../queue-worker';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
@@ -45,10 +46,11 @@ interface Item<T> {
   trace: IngestRow;
 }
 
+/** The first ten issues of a malformed payload, on one line (the failed job's reason). */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
+  return issueDetails(error, '(payload)')
     .slice(0, 10)
-    .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+    .map((issue) => `${issue.path}: ${issue.message}`)
     .join('; ');
 }
 
