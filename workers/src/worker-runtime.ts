@@ -7,9 +7,10 @@ import { behavioralEventSchema } from '@shared/contracts/behavioral-event';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
+import { redisQueueBackend, type QueueBackend } from '@shared/queues/queue-backend';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
-import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
+import { closeRedis, createRedisConnection, type RedisClient } from '@shared/redis/redis-connection';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { IngestWorker } from './ingest/ingest-worker';
 import { createQueueWorker } from './queue-worker';
@@ -26,6 +27,8 @@ export interface WorkerRuntimeDeps {
   registry: Registry;
   /** The clock of recomputes (tests pin it). */
   now?: () => Date;
+  /** Where the queues live (the embedded mode's PostgreSQL); absent: Redis, on a connection of the runtime's own. */
+  queueBackend?: QueueBackend;
 }
 
 export interface WorkerRuntime {
@@ -41,11 +44,15 @@ export interface WorkerRuntime {
  */
 export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { scheduler: boolean }): Promise<WorkerRuntime> {
   const { config, logger } = deps;
-  const connection = createRedisConnection(config.redis, 'worker', 'study-analytics:worker');
-  connection.on('error', (error) => logger.debug({ err: error.message }, 'worker Redis connection error'));
+  const ownRedis = deps.queueBackend ? null : createRedisConnection(config.redis, 'worker', 'study-analytics:worker');
+  ownRedis?.on('error', (error) => logger.debug({ err: error.message }, 'worker Redis connection error'));
+  const backend = deps.queueBackend ?? redisQueueBackend(ownRedis!, config.queuePrefix);
+  // The workers below are built with BullMQ's process-wide default backend, which the
+  // embedded composition root sets to PostgreSQL; `connection` is then its pg pool.
+  const connection = backend.workers.connection as RedisClient;
   const metrics = pipelineMetricsFor(deps.registry);
-  const prefix = config.queuePrefix;
-  const queue = (name: string) => new Queue(name, { connection, prefix });
+  const prefix = backend.workers.prefix;
+  const queue = (name: string) => backend.queue(name);
   const queues = {
     events: queue(QUEUE_NAMES.behavioralEvent),
     sessions: queue(QUEUE_NAMES.sessionCompleted),
@@ -116,7 +123,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
         await repairer?.stop();
         await Promise.allSettled([eventWorker.close(), sessionWorker.close(), recomputeWorker.close(), maintenanceWorker.close()]);
         await Promise.allSettled(Object.values(queues).map((q) => q.close()));
-        await closeRedis(connection);
+        if (ownRedis) await closeRedis(ownRedis);
         logger.info('workers stopped');
       })();
       return closing;

@@ -11,6 +11,7 @@ import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { serverApiSeams, type ApiSeams } from './api-seams';
 import { adminRouter } from './features/admin/admin-router';
 import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-controller';
 import { analyticsCors } from './features/analytics/analytics-cors';
@@ -37,8 +38,10 @@ export interface AppDeps {
   publisher: EventPublisher;
   /** The four queues (Bull Board, queue depth); the recompute queue also serves /predictions/generate. */
   queues: Queue[];
-  /** Fail-fast connection: health, rate limiting, Redis metrics. */
-  redis: RedisClient;
+  /** Fail-fast connection: health, rate limiting, Redis metrics (the server mode's seams, unless `seams` is given). */
+  redis?: RedisClient;
+  /** The mode's implementations of health, rate limits and refresh claims (api-seams.ts). */
+  seams?: ApiSeams;
   registry: Registry;
   /** The metrics of the worker processes beside this API (`pnpm start`), summed into /metrics. */
   siblingMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
@@ -61,13 +64,15 @@ const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
  */
 export function createApp(deps: AppDeps): ApiApp {
   const { config, logger } = deps;
+  if (!deps.seams && !deps.redis) throw new TypeError('createApp needs redis (server mode) or seams');
+  const seams = deps.seams ?? serverApiSeams(deps.redis!, config.cachePrefix);
   const auth = createAuthenticator(config.apiKeys, config.userTokens);
   if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
   const pipelineMetrics = pipelineMetricsFor(deps.registry);
   const metrics = createApiMetrics(deps.registry, {
     db: deps.db,
     poolMax: config.database.connectionLimit,
-    redis: deps.redis,
+    redis: seams.redis,
     queues: deps.queues,
     collectIntervalMs: config.metricsCollectIntervalMs,
   });
@@ -80,7 +85,7 @@ export function createApp(deps: AppDeps): ApiApp {
     cachePrefix: config.cachePrefix,
     timed: metrics.timed,
     ttlMs: (queryType) => ttl[queryType],
-    refresher: new AgedRefresher({ redis: deps.redis, recomputeQueue, cachePrefix: config.cachePrefix, metrics: pipelineMetrics, logger }),
+    refresher: new AgedRefresher({ claims: seams.refreshClaims, recomputeQueue, cachePrefix: config.cachePrefix, metrics: pipelineMetrics, logger }),
     metrics: pipelineMetrics,
   });
   const predictions = new PredictionsGenerator({ recomputeQueue, reads });
@@ -96,7 +101,7 @@ export function createApp(deps: AppDeps): ApiApp {
   );
 
   app.get(LIVE_PATH, liveHandler());
-  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: deps.redis, queues: deps.queues, logger }));
+  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: seams.redis, queues: deps.queues, logger, runtime: seams.runtime }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
     if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
@@ -110,10 +115,10 @@ export function createApp(deps: AppDeps): ApiApp {
   const cors = analyticsCors(config.corsOrigins);
   if (cors.length > 0) app.use(ANALYTICS_PATH, ...cors);
   const rateLimit = (name: string, perMinute: number, what: string) =>
-    redisRateLimit({ redis: deps.redis, prefix: `${config.cachePrefix}:ratelimit:${name}:`, perMinute, what, logger });
+    redisRateLimit({ ...seams.rateLimitStore(name), prefix: `${config.cachePrefix}:ratelimit:${name}:`, perMinute, what, logger });
   app.use(ANALYTICS_PATH, analyticsRouter({ auth, reads, predictions, generateRateLimit: rateLimit('generate', config.generateRateLimitPerMinute, 'prediction runs') }));
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
-  app.use(adminRouter({ auth, cache: deps.cache, queues: deps.queues, readOnly: config.bullBoardReadOnly }));
+  app.use(adminRouter({ auth, cache: deps.cache, queues: deps.queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 

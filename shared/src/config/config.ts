@@ -145,6 +145,8 @@ const envSchema = z.object({
   AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
   CORS_ORIGINS: corsOrigins.default([]),
+  RUNTIME_MODE: z.enum(['server', 'embedded']).default('server'),
+  EMBEDDED_DATA_DIR: z.string().trim().min(1).optional(),
 });
 
 export type RedisTarget =
@@ -167,8 +169,17 @@ export interface UserTokenConfig {
 
 export const JWKS_CACHE_DEFAULTS = { cooldownMs: 30_000, cacheMaxAgeMs: 600_000 } as const;
 
+export type RuntimeMode = 'server' | 'embedded';
+
 export interface Config {
   env: 'development' | 'production' | 'test';
+  /**
+   * `server`: Redis + PostgreSQL servers. `embedded`: an embedded PostgreSQL and no Redis
+   * (set by `pnpm start` for its worker processes when it chose that mode; see embeddedDefault).
+   */
+  mode: RuntimeMode;
+  /** Where the embedded mode keeps its PostgreSQL cluster (EMBEDDED_DATA_DIR; absent: `.embedded/` in the project). */
+  embeddedDataDir: string | null;
   port: number;
   database: { url: string; connectionLimit: number };
   redis: RedisTarget;
@@ -271,6 +282,17 @@ function userTokensFrom(env: z.infer<typeof envSchema>): UserTokenConfig | null 
   return null;
 }
 
+/**
+ * Whether `pnpm start` may choose the embedded mode by itself: no server is configured
+ * (DATABASE_URL, REDIS_URL, REDIS_CLUSTER_NODES) and this is not production. It then still
+ * checks that nothing answers on the default addresses.
+ */
+export function embeddedAllowed(source: NodeJS.ProcessEnv = process.env): boolean {
+  const set = (name: string) => (source[name] ?? '') !== '';
+  if ((source.NODE_ENV ?? 'development') === 'production') return false;
+  return !set('DATABASE_URL') && !set('REDIS_URL') && !set('REDIS_CLUSTER_NODES');
+}
+
 /** Parses the environment. Throws a ConfigError that names every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
@@ -287,12 +309,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.REDIS_CLUSTER_NODES && env.QUEUE_PREFIX !== undefined && !hasHashTag(env.QUEUE_PREFIX)) {
     problems.push(`QUEUE_PREFIX: must hold a {hash-tag} with REDIS_CLUSTER_NODES (e.g. {${env.QUEUE_PREFIX.replace(/[{}]/g, '')}}), so each queue's keys share one cluster slot`);
   }
+  if (env.NODE_ENV === 'production' && env.RUNTIME_MODE === 'embedded') problems.push('RUNTIME_MODE: embedded is for development and trials, not NODE_ENV=production');
   problems.push(...userTokenProblems(env));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const redis = redisTargetFrom(env);
   return {
     env: env.NODE_ENV,
+    mode: env.RUNTIME_MODE,
+    embeddedDataDir: env.EMBEDDED_DATA_DIR ?? null,
     port: env.PORT,
     database: {
       url: env.DATABASE_URL,

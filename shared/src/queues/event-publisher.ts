@@ -1,10 +1,11 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { z } from 'zod';
 import { validateBatch } from '../contracts/batch';
 import { behavioralEventSchemaAt, type BehavioralEvent } from '../contracts/behavioral-event';
 import { sessionCompletedSchemaAt, type SessionCompleted } from '../contracts/session-completed';
 import { DependencyUnavailableError, ValidationError } from '../errors/errors';
 import type { RedisClient } from '../redis/redis-connection';
+import { redisQueueBackend, type QueueBackend } from './queue-backend';
 import { EVENT_JOB_OPTIONS, QUEUE_NAMES, SESSION_JOB_NAME, type JobTrace } from './queue-names';
 
 export interface PublishOptions {
@@ -25,12 +26,16 @@ export class EventPublisher {
   private readonly eventSchema: ReturnType<typeof behavioralEventSchemaAt>;
   private readonly sessionSchema: ReturnType<typeof sessionCompletedSchemaAt>;
   private closing: Promise<void> | undefined;
+  private readonly backend: QueueBackend;
 
-  /** `connection`: a fail-fast connection (role 'producer'); not closed by close(). */
-  constructor(private readonly options: { connection: RedisClient; prefix: string; now?: () => number }) {
-    const queueOptions = { connection: options.connection, prefix: options.prefix, skipWaitingForReady: true };
-    this.events = new Queue(QUEUE_NAMES.behavioralEvent, queueOptions);
-    this.sessions = new Queue(QUEUE_NAMES.sessionCompleted, queueOptions);
+  /**
+   * `connection`: a fail-fast connection (role 'producer'); not closed by close(). Or
+   * `backend`: the queue store of the process (the embedded mode's PostgreSQL).
+   */
+  constructor(private readonly options: ({ connection: RedisClient; prefix: string } | { backend: QueueBackend }) & { now?: () => number }) {
+    this.backend = 'backend' in options ? options.backend : redisQueueBackend(options.connection, options.prefix);
+    this.events = this.backend.queue(QUEUE_NAMES.behavioralEvent, { skipWaitingForReady: true });
+    this.sessions = this.backend.queue(QUEUE_NAMES.sessionCompleted, { skipWaitingForReady: true });
     const now = options.now ?? (() => Date.now());
     this.eventSchema = behavioralEventSchemaAt(now);
     this.sessionSchema = sessionCompletedSchemaAt(now);
@@ -73,7 +78,7 @@ export class EventPublisher {
   }
 
   private async enqueue(queue: Queue, jobs: { name: string; id: string; data: object }[], options: PublishOptions): Promise<void> {
-    if (this.options.connection.status !== 'ready') {
+    if (!this.backend.acceptsJobs()) {
       throw new DependencyUnavailableError('redis', 'the queue is unavailable (Redis is not connected); retry later');
     }
     const trace: JobTrace = { publishedAt: new Date().toISOString(), ...(options.requestId ? { requestId: options.requestId } : {}) };

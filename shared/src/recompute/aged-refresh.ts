@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import { LRUCache } from 'lru-cache';
-import { userRefreshKey } from '../cache/keys';
 import type { Logger } from '../logger/logger';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics';
 import type { RedisClient } from '../redis/redis-connection';
 import { enqueueRecompute } from './recompute-queue';
+import { redisRefreshClaims, type RefreshClaims } from './refresh-claims';
 
 /** Whether a computation made at `computedAtMs` is older than `ttlMs` at `nowMs` (SPEC 6: a TTL bounds the age of what is served). */
 export function isAged(computedAtMs: number, ttlMs: number, nowMs: number): boolean {
@@ -15,24 +15,30 @@ export function isAged(computedAtMs: number, ttlMs: number, nowMs: number): bool
  * Asks for one recompute of a user whose served aggregates are older than their TTL,
  * however many reads find them aged, in however many API processes: each process asks at
  * most once per user and TTL (an in-memory mark), and across processes one SET NX with the
- * TTL as expiry decides which of them enqueues. The job goes through the recompute lane of
+ * TTL as expiry decides which of them enqueues (RefreshClaims: in memory when there is one API process). The job goes through the recompute lane of
  * events, deduplicated with any recompute of the user already queued. Fire-and-forget: a
  * Redis or queue failure is counted and logged, never thrown to the read.
  */
 export class AgedRefresher {
   private readonly askedUntil = new LRUCache<string, number>({ max: 100_000 });
+  private readonly claims: RefreshClaims;
 
   constructor(
     private readonly deps: {
-      /** A fail-fast connection (the producer's). */
-      redis: RedisClient;
+      /** A fail-fast connection (the producer's): claims by SET NX, unless `claims` is given. */
+      redis?: RedisClient;
+      claims?: RefreshClaims;
       recomputeQueue: Queue;
       cachePrefix: string;
       metrics: Pick<PipelineMetrics, 'refreshRequests'>;
       logger?: Logger;
       now?: () => number;
     },
-  ) {}
+  ) {
+    const claims = deps.claims ?? (deps.redis ? redisRefreshClaims(deps.redis, deps.cachePrefix) : undefined);
+    if (!claims) throw new TypeError('AgedRefresher needs claims or a Redis connection');
+    this.claims = claims;
+  }
 
   request(userId: string, ttlMs: number): void {
     const now = this.deps.now?.() ?? Date.now();
@@ -50,8 +56,7 @@ export class AgedRefresher {
   }
 
   private async enqueueOnce(userId: string, ttlMs: number): Promise<boolean> {
-    const won = await this.deps.redis.set(userRefreshKey(this.deps.cachePrefix, userId), '1', 'PX', ttlMs, 'NX');
-    if (won !== 'OK') return false;
+    if (!(await this.claims.claim(userId, ttlMs))) return false;
     await enqueueRecompute(this.deps.recomputeQueue, { userId, reason: 'aged' }, 0);
     return true;
   }

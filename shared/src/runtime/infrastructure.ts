@@ -1,8 +1,12 @@
+import { createPostgresBackend, setDefaultBackendFactory } from 'bullmq';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HybridCache } from '../cache/hybrid-cache';
+import { InvalidatingWriteThrough, PostgresInvalidationPublisher, PostgresInvalidationSource } from '../cache/postgres-invalidation-bus';
+import type { AggregateWriteThrough } from '../cache/write-through';
 import type { Config } from '../config/config';
 import { createDatabase, pingDatabase, type Database } from '../db/prisma-client';
 import type { Logger } from '../logger/logger';
+import { postgresQueueBackend } from '../queues/queue-backend';
 import {
   checkEvictionPolicy,
   closeRedis,
@@ -131,6 +135,94 @@ export async function createInfrastructure(
       closing ??= (async () => {
         await cache.close().catch(() => undefined);
         await Promise.allSettled([closeRedis(subscriber), connections.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The embedded mode's connections (`pnpm start` with nothing installed): the embedded
+ * PostgreSQL only. The same seams as the server mode, other implementations:
+ * - queues: BullMQ's PostgreSQL backend (`postgresQueueBackend`) instead of Redis;
+ * - the read cache: L1 alone (no L2), invalidated across processes by LISTEN/NOTIFY;
+ * - the workers' cache writes: a NOTIFY of the users recomputed (`InvalidatingWriteThrough`).
+ */
+export interface EmbeddedConnections {
+  db: Database;
+  registry: Registry;
+  queueBackend: PostgresQueues;
+  /** What the workers of this process write the cache with. */
+  writeThrough: AggregateWriteThrough;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedInfrastructure extends EmbeddedConnections {
+  cache: HybridCache;
+}
+
+type PostgresQueues = ReturnType<typeof postgresQueueBackend>;
+
+export async function createEmbeddedConnections(
+  config: Config,
+  _logger: Logger,
+  options: { applicationName?: string } = {},
+): Promise<EmbeddedConnections> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const db = createDatabase(config, { applicationName: options.applicationName });
+  await pingDatabase(db.pool).catch(async (error: Error) => {
+    await db.close();
+    throw new StartupError(`cannot reach the embedded PostgreSQL: ${error.message}`);
+  });
+  // Workers built anywhere in this process (ingest, recompute, maintenance) take BullMQ's
+  // process-wide default backend with the connection they are handed: PostgreSQL here.
+  setDefaultBackendFactory(createPostgresBackend);
+  const queueBackend = postgresQueueBackend(config.database.url, { applicationName: `${options.applicationName ?? 'study-analytics'}:queues` });
+  const publisher = new PostgresInvalidationPublisher({ pool: db.pool, prefix: config.cachePrefix });
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    registry,
+    queueBackend,
+    writeThrough: new InvalidatingWriteThrough(publisher),
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([queueBackend.close(), publisher.close()]);
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Embedded connections plus the L1-only read cache listening for invalidations: what an embedded API process holds. */
+export async function createEmbeddedInfrastructure(
+  config: Config,
+  logger: Logger,
+  options: { applicationName?: string } = {},
+): Promise<EmbeddedInfrastructure> {
+  const connections = await createEmbeddedConnections(config, logger, options);
+  const cache = new HybridCache({
+    redis: null,
+    subscriber: null,
+    invalidations: new PostgresInvalidationSource({ databaseUrl: config.database.url, prefix: config.cachePrefix, logger: logger.child({ component: 'invalidations' }) }),
+    prefix: config.cachePrefix,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    ttlOverrides: config.cache.ttlOverrides,
+    logger: logger.child({ component: 'cache' }),
+    registry: connections.registry,
+  });
+  await cache.ready();
+  let closing: Promise<void> | undefined;
+  return {
+    ...connections,
+    cache,
+    close() {
+      closing ??= (async () => {
+        await cache.close().catch(() => undefined);
+        await connections.close();
       })();
       return closing;
     },

@@ -1,4 +1,4 @@
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { Cluster } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { RequestHandler } from 'express';
@@ -7,7 +7,9 @@ import type { RedisClient } from '@shared/redis/redis-connection';
 import { principalOf, subjectOf } from './principal';
 
 export interface RateLimitOptions {
-  redis: RedisClient;
+  redis?: RedisClient;
+  /** Where the counts live instead of Redis (a MemoryStore when one API process serves them all). */
+  store?: Store;
   /** Key prefix of this limit's counters, e.g. `sa:ratelimit:ingest:`. */
   prefix: string;
   perMinute: number;
@@ -32,7 +34,7 @@ export function redisRateLimit(options: RateLimitOptions): RequestHandler {
     legacyHeaders: false,
     passOnStoreError: true,
     keyGenerator: (_req, res) => subjectOf(principalOf(res)),
-    store: new RedisStore({ prefix: options.prefix, ...commandSender(options.redis) }),
+    store: options.store ?? new RedisStore({ prefix: options.prefix, ...commandSender(options.redis!) }),
     handler: (_req, res) => {
       res.status(429).json(principalOf(res).kind === 'user' ? refusals.user : refusals.key);
     },

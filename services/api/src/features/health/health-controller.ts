@@ -86,20 +86,33 @@ export function liveHandler(): RequestHandler {
   };
 }
 
-/** /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths relative to HEALTH_PATH. */
-export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: RedisClient; queues: Queue[]; logger: Logger }): Router {
+/** The mode a process runs in and the dependencies it runs without (the embedded mode has no Redis). */
+export interface RuntimeReport {
+  mode: 'server' | 'embedded';
+  absent: string[];
+}
+
+/**
+ * /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths
+ * relative to HEALTH_PATH. Without Redis (`redis: null`, the embedded mode) there is no Redis
+ * check: the body says so (`mode`, `absent`) instead of failing.
+ */
+export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: Pick<RedisClient, 'ping'> | null; queues: Queue[]; logger: Logger; runtime?: RuntimeReport }): Router {
   const router = Router();
   const logDependency = dependencyLog(deps.logger);
   router.get('/ready', async (_req, res) => {
+    const redisClient = deps.redis;
     const [redis, postgres, queues] = await Promise.all([
-      probe(() => deps.redis.ping()),
+      redisClient ? probe(() => redisClient.ping()) : null,
       probe(() => deps.db.pool.query('SELECT 1')),
       probe(() => Promise.all(deps.queues.map((q) => q.getJobCounts('waiting')))),
     ]);
-    const outcomes: Record<Dependency, Outcome> = { redis, postgres, queues };
+    const outcomes: Partial<Record<Dependency, Outcome>> = { ...(redis ? { redis } : {}), postgres, queues };
     for (const [dependency, outcome] of Object.entries(outcomes) as [Dependency, Outcome][]) logDependency(dependency, outcome);
-    const ok = redis.check.ok && postgres.check.ok && queues.check.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { redis: redis.check, postgres: postgres.check, queues: queues.check } });
+    const ok = (redis?.check.ok ?? true) && postgres.check.ok && queues.check.ok;
+    const checks = { ...(redis ? { redis: redis.check } : {}), postgres: postgres.check, queues: queues.check };
+    const runtime = deps.runtime && deps.runtime.absent.length > 0 ? { mode: deps.runtime.mode, absent: deps.runtime.absent } : {};
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', ...runtime, checks });
   });
   return router;
 }

