@@ -1,11 +1,10 @@
-import type { Queryable } from '../db/prisma-client';
-
 /**
  * The durable list of users whose stored aggregates are newer than their cache entries:
  * Redis failed their write-through, so their older entries would be served by every API
  * until TTL + grace. A worker (CacheRepairer) invalidates their entries once Redis answers
  * and removes the mark; being in PostgreSQL, the mark outlives the process that made it.
  */
+import type { Queryable } from '../db/prisma-client';
 
 export async function markCacheRepairs(db: Queryable, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;

@@ -1,17 +1,16 @@
-import type { BehavioralEvent } from '../contracts/behavioral-event';
-import type { SessionCompleted } from '../contracts/session-completed';
-import type { Queryable } from '../db/prisma-client';
-
 /**
  * Idempotent, batched storage of raw rows: one multi-row INSERT … ON CONFLICT DO NOTHING
  * per batch, so the same eventId/sessionId — redelivered, stalled, or sent both through
  * BullMQ and HTTP — is stored once, and a batch of 1,000 is one round trip.
  */
+import type { BehavioralEvent } from '../contracts/behavioral-event';
+import type { SessionCompleted } from '../contracts/session-completed';
+import type { Queryable } from '../db/prisma-client';
+
 export interface InsertResult {
   inserted: number;
   userIds: string[];
 }
-
 
 function column<T, V>(rows: T[], pick: (row: T) => V | undefined): (V | null)[] {
   return rows.map((row) => {

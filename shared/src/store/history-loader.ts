@@ -1,8 +1,3 @@
-import type { EventType } from '../contracts/behavioral-event';
-import type { Queryable } from '../db/prisma-client';
-import { addDays, DAY_MS, utcDay } from '../aggregates/math';
-import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
-
 /**
  * Loads the plain data the formulas need (UserHistory) for a batch of users in ONE
  * statement: one row per user whose columns are the user's rows as compact JSON arrays.
@@ -14,6 +9,10 @@ import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-histo
  * reviews of an objective come from the 90-day rows where they can, and only their older
  * part is read separately.
  */
+import type { EventType } from '../contracts/behavioral-event';
+import type { Queryable } from '../db/prisma-client';
+import { addDays, DAY_MS, utcDay } from '../aggregates/math';
+import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
 
 // One event as a JSON array (the positions of EVENT_FIELDS); occurred_at as epoch
 // milliseconds (the column has millisecond precision): no timestamp strings to parse.

@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/prisma-client';
 
-
 export interface UserSelection {
   /** Only users whose latest activity is after this instant (the nightly recompute's 90 days). */
   activeSince?: Date;
