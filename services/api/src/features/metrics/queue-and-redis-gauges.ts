@@ -8,7 +8,7 @@ const RESULTS = ['completed', 'failed'] as const;
 export interface QueueAndRedisSources {
   /** null: no Redis (the embedded mode): no Redis gauges. */
   redis: Pick<RedisClient, 'ping' | 'info' | 'status'> | null;
-  queues: Pick<Queue, 'name' | 'getJobCounts' | 'getMetrics'>[];
+  queues: Pick<Queue, 'name' | 'getJobCounts' | 'getMetrics' | 'getJobs' | 'getWorkersCount'>[];
 }
 
 /**
@@ -29,6 +29,13 @@ export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSo
     labelNames: ['queue', 'result'] as const,
     registers,
   });
+  const oldestQueued = new Gauge({
+    name: 'queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting to run per queue (waiting or prioritized; 0 when none): how long new work waits',
+    labelNames: ['queue'] as const,
+    registers,
+  });
+  const workers = new Gauge({ name: 'queue_workers', help: 'Workers connected to each queue, across all processes', labelNames: ['queue'] as const, registers });
   const redis = sources.redis;
   const pingLatency = redis ? new Gauge({ name: 'redis_ping_latency_seconds', help: 'Round trip of a PING to Redis (-1 when down)', registers }) : null;
   const usedMemory = redis ? new Gauge({ name: 'redis_used_memory_bytes', help: 'used_memory reported by Redis', registers }) : null;
@@ -55,6 +62,29 @@ export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSo
     for (const { labels, count } of totals) if (count !== null) processed.inc(labels, count);
   }
 
+  async function collectOldestQueued(): Promise<void> {
+    const now = Date.now();
+    await Promise.all(
+      sources.queues.map(async (queue) => {
+        // The head of each list: the oldest waiting job, and the next prioritized one (FIFO
+        // within a priority, and every recompute job carries one).
+        const heads = await Promise.all([queue.getJobs(['wait'], 0, 0, true), queue.getJobs(['prioritized'], 0, 0, true)]).catch(() => null);
+        if (!heads) return;
+        const stamps = heads.flat().flatMap((job) => (job?.timestamp ? [job.timestamp] : []));
+        oldestQueued.set({ queue: queue.name }, stamps.length ? Math.max(0, now - Math.min(...stamps)) / 1_000 : 0);
+      }),
+    );
+  }
+
+  async function collectWorkers(): Promise<void> {
+    await Promise.all(
+      sources.queues.map(async (queue) => {
+        const count = await queue.getWorkersCount().catch(() => null);
+        if (count !== null) workers.set({ queue: queue.name }, count);
+      }),
+    );
+  }
+
   async function collectPing(): Promise<void> {
     if (!redis || !pingLatency) return;
     const started = performance.now();
@@ -71,7 +101,7 @@ export function queueAndRedisGauges(registry: Registry, sources: QueueAndRedisSo
 
   return {
     async collect() {
-      await Promise.all([collectQueueJobs(), collectProcessed(), collectPing(), collectMemory()]);
+      await Promise.all([collectQueueJobs(), collectProcessed(), collectOldestQueued(), collectWorkers(), collectPing(), collectMemory()]);
     },
   };
 }
