@@ -256,10 +256,11 @@ describe('operations', () => {
     const patternsCount = (text: string) =>
       samplesOf(parsePrometheusText(text), 'http_request_duration_seconds', { method: 'GET', route: '/api/analytics/patterns', status: '200' }, 'http_request_duration_seconds_count')[0]?.value ?? 0;
     const patternsBefore = patternsCount((await request(app).get('/metrics')).text);
-    await request(app).get('/api/analytics/patterns?userId=m1').set(bearer('read'));
-    await request(app).get('/api/analytics/patterns?userId=m1').set(bearer('read'));
     expect((await request(app).post('/api/events').set(bearer('ingest')).send({ events: [selfReport('m1', 2)] })).status).toBe(202);
     await system.drained();
+    // A known user's aggregate, read twice: at least the second read is an L1 hit.
+    await request(app).get('/api/analytics/patterns?userId=m1').set(bearer('read'));
+    await request(app).get('/api/analytics/patterns?userId=m1').set(bearer('read'));
     // Queue figures come from the last background collection: scrape once one has seen the drained queues.
     const res = await scrapeUntil((families) =>
       ['behavioral-event', 'recompute'].every((queue) => (samplesOf(families, 'queue_processed_jobs_total', { queue, result: 'completed' })[0]?.value ?? 0) >= 1),

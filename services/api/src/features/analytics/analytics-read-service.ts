@@ -102,7 +102,10 @@ export class AnalyticsReadService {
       const empty = computeUserAggregates(emptyHistory(userId, new Date()));
       return new Uncached(this.entryOf(empty, name, period));
     }
-    return this.entryOf((await recomputeUser({ db: this.deps.db, cache: this.deps.cache, cachePrefix: this.deps.cachePrefix }, userId)).computed, name, period);
+    // Stored in PostgreSQL only: this read's own fill puts the entry in L1 and L2, and the
+    // user's other aggregates are read from the summary table when asked for. Writing
+    // through from inside the cache's own load would invalidate the very fill it runs in.
+    return this.entryOf((await recomputeUser({ db: this.deps.db, cache: null, cachePrefix: this.deps.cachePrefix }, userId)).computed, name, period);
   }
 
   private entryOf(computed: { computedAt: string; entries: { aggregate: string; period: string; data: unknown }[] }, name: AggregateName, period: string): StoredAggregate {
