@@ -8,7 +8,7 @@ import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
 import type { InvalidationSource } from './invalidation-source';
 import { InvalidKeyError, parsePattern, userOfKey } from './keys';
 import { deepFreeze, L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
-import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage } from './l2-cache';
+import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage, type L2Store } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
 
@@ -25,6 +25,10 @@ export class Uncached<T> {
 export interface HybridCacheOptions {
   /** A fail-fast connection (role 'cache'); null runs L1 only. Not closed by close(). */
   redis: RedisClient | null;
+  /** The L2 tier itself instead of one over `redis` (the unit tests' in-memory fake). */
+  l2?: L2Store;
+  /** The clock of expiry and grace. @defaultValue Date.now */
+  now?: () => number;
   /** A dedicated connection for the invalidation bus (role 'subscriber'). Not closed by close(). */
   subscriber?: RedisClient | null;
   /** Without a subscriber: where other processes' invalidations come from (PostgreSQL LISTEN in the embedded mode). */
@@ -92,7 +96,8 @@ interface Found {
  */
 export class HybridCache implements AggregateWriteThrough {
   private readonly l1: L1Cache;
-  private readonly l2: L2Cache | null;
+  private readonly l2: L2Store | null;
+  private readonly now: () => number;
   private readonly bus: InvalidationBus | null;
   private readonly metrics: CacheMetrics;
   private readonly ttl: Record<QueryType, number>;
@@ -110,9 +115,10 @@ export class HybridCache implements AggregateWriteThrough {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: HybridCacheOptions) {
-    this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes });
+    this.now = options.now ?? Date.now;
+    this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now: this.now });
     this.metrics = createCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
-    this.l2 = options.redis ? new L2Cache(options.redis, options.prefix, this.metrics, options.logger) : null;
+    this.l2 = options.l2 ?? (options.redis ? new L2Cache(options.redis, options.prefix, this.metrics, options.logger) : null);
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.channel = `${options.prefix}:cache:invalidate`;
@@ -162,14 +168,14 @@ export class HybridCache implements AggregateWriteThrough {
   /** A read without a loader: L1, then L2. */
   async get<T>(key: string): Promise<{ value: T; tier: 'l1' | 'l2' } | undefined> {
     const local = this.l1.get(key);
-    if (local && Date.now() < local.expiresAt) {
+    if (local && this.now() < local.expiresAt) {
       this.counts.l1Hits += 1;
       return { value: local.value as T, tier: 'l1' };
     }
     const userId = this.userOf(key);
     const epoch = this.epochOf(userId);
     const remote = await this.readL2(key, userId);
-    if (remote && remote.entry && Date.now() < remote.entry.expiresAt) {
+    if (remote && remote.entry && this.now() < remote.entry.expiresAt) {
       this.counts.redisHits += 1;
       return { value: this.storeL1IfCurrent(key, userId, epoch, remote.entry).value as T, tier: 'l2' };
     }
@@ -281,7 +287,7 @@ export class HybridCache implements AggregateWriteThrough {
   /** A fresh L1 entry, counted as a hit; undefined when L1 has none (or only an expired one). */
   private l1Hit(key: string, options: ReadOptions): Found | undefined {
     const local = this.l1.get(key);
-    if (!local || Date.now() >= local.expiresAt) return undefined;
+    if (!local || this.now() >= local.expiresAt) return undefined;
     this.counts.l1Hits += 1;
     this.hitCounter('l1', options.queryType).inc();
     return { entry: local, tier: 'l1', stale: false };
@@ -298,7 +304,7 @@ export class HybridCache implements AggregateWriteThrough {
   private lookup(key: string, loader: () => Promise<unknown>, options: ReadOptions): Found | Promise<Found> {
     const local = this.l1.get(key);
     const userId = this.userOf(key);
-    if (local && Date.now() < local.staleUntil) {
+    if (local && this.now() < local.staleUntil) {
       this.counts.l1Hits += 1;
       this.counts.staleServed += 1;
       this.metrics.staleServed.inc();
@@ -332,13 +338,13 @@ export class HybridCache implements AggregateWriteThrough {
     let stale: CacheEntry | undefined;
     if (remote) {
       const entry = remote.entry;
-      if (entry && Date.now() < entry.expiresAt) {
+      if (entry && this.now() < entry.expiresAt) {
         this.counts.redisHits += 1;
         this.hitCounter('l2', options.queryType).inc();
         return { entry: this.storeL1IfCurrent(key, userId, epoch, entry), tier: 'l2', stale: false };
       }
       this.counts.redisMisses += 1;
-      if (entry && Date.now() < entry.staleUntil) stale = entry;
+      if (entry && this.now() < entry.staleUntil) stale = entry;
     }
 
     this.counts.misses += 1;
@@ -386,7 +392,7 @@ export class HybridCache implements AggregateWriteThrough {
   }
 
   private lifetime(options: { queryType: QueryType; ttlMs?: number; graceMs?: number }) {
-    return entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs);
+    return entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs, this.now());
   }
 
   private async invalidate(userId: string, aggregate?: string): Promise<number> {

@@ -85,7 +85,10 @@ export class L1Cache {
   private readonly lru: LRUCache<string, L1Slot>;
   private readonly keysByUser = new Map<string, Set<string>>();
 
-  constructor(options: { maxEntries: number; maxBytes: number }) {
+  private readonly now: () => number;
+
+  constructor(options: { maxEntries: number; maxBytes: number; now?: () => number }) {
+    this.now = options.now ?? Date.now;
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new TypeError('L1Cache needs maxEntries > 0 and maxBytes > 0');
     this.lru = new LRUCache<string, L1Slot>({
       max: options.maxEntries,
@@ -103,7 +106,7 @@ export class L1Cache {
   get(key: string): L1Entry | undefined {
     const slot = this.lru.get(key);
     if (slot === undefined) return undefined;
-    if (Date.now() < slot.entry.staleUntil) return slot.entry;
+    if (this.now() < slot.entry.staleUntil) return slot.entry;
     this.lru.delete(key);
     return undefined;
   }

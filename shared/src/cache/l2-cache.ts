@@ -105,7 +105,25 @@ export function decodeEntry(payload: string): CacheEntry {
   return { json: JSON.stringify(parsed.v), expiresAt: parsed.e, staleUntil: parsed.s };
 }
 
-export class L2Cache {
+/**
+ * What the read side of the cache (HybridCache) needs of its Redis tier; L2Cache is the one
+ * implementation, an in-memory fake the cache core's unit tests. Every operation resolves
+ * (UNAVAILABLE or false when Redis could not do it), never rejects.
+ */
+export interface L2Store {
+  read(key: string, userId: string): Promise<L2Read>;
+  /** Sets the entry only if the user's generation is still `generation` ('*': always). */
+  fill(key: string, userId: string, generation: string, payload: string, pxMs: number): Promise<boolean>;
+  /** Bumps the user's generation and deletes its entries (those of `aggregate`); then publishes `announce`. */
+  invalidate(userId: string, aggregate?: string, announce?: BusMessage): Promise<number | typeof UNAVAILABLE>;
+  /** Bumps the generation and replaces all of the user's entries at once; then publishes `announce`. */
+  writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[], announce?: BusMessage): Promise<boolean>;
+  publish(channel: string, message: string): Promise<boolean>;
+  isHealthy(): boolean;
+  readonly fallbackCount: number;
+}
+
+export class L2Cache implements L2Store {
   private readonly breaker: CircuitBreaker;
   private lastWarnAt = 0;
   private readonly latencyByOp = new Map<string, { observe(seconds: number): void }>();
