@@ -2,14 +2,13 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { HybridCache } from '@shared/cache/hybrid-cache';
-import { createLogger } from '@shared/logger/logger';
 import { createApp } from '../../services/api/src/app';
 import { cacheKey } from '@shared/cache/keys';
 import { AGGREGATE_NAMES, periodKeyFor, type AggregateName } from '@shared/contracts/analytics-query';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';
-import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
+import { appDepsFor, appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -43,16 +42,6 @@ async function storedInRedis(userId: string, name: AggregateName): Promise<{ dat
   return (JSON.parse(payload) as { v: { data: unknown; computedAt: string } }).v;
 }
 
-const appDeps = () => ({
-  config: system.config,
-  logger: createLogger({ level: 'silent' }),
-  db: system.infra.db,
-  cache: system.infra.cache,
-  publisher: system.publisher,
-  queues: system.runtime.queues,
-  redis: system.infra.redis,
-  registry: new Registry(),
-});
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV } });
@@ -129,7 +118,7 @@ describe('ETags across tiers, recomputes and other requests', () => {
   it('an L2 hit (another API process, its own L1) and a summary-table read answer the same envelope, built from the stored text', async () => {
     const otherApi = (cachePrefix: string) => {
       const cache = new HybridCache({ redis: system.infra.redis, prefix: cachePrefix, l1MaxEntries: 100, l1MaxBytes: 1e7 });
-      const other = createApp({ ...appDeps(), config: { ...system.config, cachePrefix }, cache, registry: new Registry() });
+      const other = createApp({ ...appDepsFor(system), config: { ...system.config, cachePrefix }, cache, registry: new Registry() });
       return { other, cache };
     };
     const l2 = otherApi(system.config.cachePrefix);

@@ -1,4 +1,4 @@
-import { createApp, type ApiApp } from '../../services/api/src/app';
+import { createApp, type ApiApp, type AppDeps } from '../../services/api/src/app';
 import { createLogger } from '@shared/logger/logger';
 import type { TestSystem } from './system';
 
@@ -8,9 +8,9 @@ export const bearer = (role: keyof typeof KEYS) => ({ Authorization: `Bearer ${K
 /** An X-Request-Id the API made up: its process's random prefix, a dash, a counter in base 36. */
 export const GENERATED_REQUEST_ID = /^[0-9a-f]{12}-[0-9a-z]+$/;
 
-/** The real Express app over a test system's connections (supertest drives it over real HTTP). */
-export function appFor(system: TestSystem): ApiApp {
-  return createApp({
+/** What createApp needs, from a test system's connections. */
+export function appDepsFor(system: TestSystem): AppDeps {
+  return {
     config: system.config,
     logger: createLogger({ level: 'silent' }),
     db: system.infra.db,
@@ -19,5 +19,10 @@ export function appFor(system: TestSystem): ApiApp {
     queues: system.runtime.queues,
     redis: system.infra.redis,
     registry: system.infra.registry,
-  });
+  };
+}
+
+/** The real Express app over a test system's connections (supertest drives it over real HTTP). */
+export function appFor(system: TestSystem): ApiApp {
+  return createApp(appDepsFor(system));
 }
