@@ -1,6 +1,6 @@
 import { createPostgresBackend, setDefaultBackendFactory } from 'bullmq';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { HybridCache } from '../cache/hybrid-cache';
+import { HybridCache, type HybridCacheOptions } from '../cache/hybrid-cache';
 import { InvalidatingWriteThrough, PostgresInvalidationPublisher, PostgresInvalidationSource } from '../cache/postgres-invalidation-bus';
 import type { AggregateWriteThrough } from '../cache/write-through';
 import type { Config } from '../config/config';
@@ -106,6 +106,26 @@ export async function createConnections(
   };
 }
 
+/** The API's read cache over the given tiers and invalidation source, ready (subscribed) when it resolves. */
+async function readCache(
+  config: Config,
+  logger: Logger,
+  registry: Registry,
+  tiers: Pick<HybridCacheOptions, 'redis' | 'subscriber' | 'invalidations'>,
+): Promise<HybridCache> {
+  const cache = new HybridCache({
+    ...tiers,
+    prefix: config.cachePrefix,
+    l1MaxEntries: config.cache.l1MaxEntries,
+    l1MaxBytes: config.cache.l1MaxBytes,
+    ttlOverrides: config.cache.ttlOverrides,
+    logger: logger.child({ component: 'cache' }),
+    registry,
+  });
+  await cache.ready();
+  return cache;
+}
+
 /** Connections plus the read cache, subscribed to the invalidation bus: what an API process holds. */
 export async function createInfrastructure(
   config: Config,
@@ -115,17 +135,7 @@ export async function createInfrastructure(
   const connections = await createConnections(config, logger, options);
   const subscriber = createRedisConnection(config.redis, 'subscriber');
   subscriber.on('error', () => undefined);
-  const cache = new HybridCache({
-    redis: connections.redis,
-    subscriber,
-    prefix: config.cachePrefix,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    l1MaxBytes: config.cache.l1MaxBytes,
-    ttlOverrides: config.cache.ttlOverrides,
-    logger: logger.child({ component: 'cache' }),
-    registry: connections.registry,
-  });
-  await cache.ready();
+  const cache = await readCache(config, logger, connections.registry, { redis: connections.redis, subscriber });
 
   let closing: Promise<void> | undefined;
   return {
@@ -203,18 +213,11 @@ export async function createEmbeddedInfrastructure(
   options: { applicationName?: string } = {},
 ): Promise<EmbeddedInfrastructure> {
   const connections = await createEmbeddedConnections(config, logger, options);
-  const cache = new HybridCache({
+  const cache = await readCache(config, logger, connections.registry, {
     redis: null,
     subscriber: null,
     invalidations: new PostgresInvalidationSource({ databaseUrl: config.database.url, prefix: config.cachePrefix, logger: logger.child({ component: 'invalidations' }) }),
-    prefix: config.cachePrefix,
-    l1MaxEntries: config.cache.l1MaxEntries,
-    l1MaxBytes: config.cache.l1MaxBytes,
-    ttlOverrides: config.cache.ttlOverrides,
-    logger: logger.child({ component: 'cache' }),
-    registry: connections.registry,
   });
-  await cache.ready();
   let closing: Promise<void> | undefined;
   return {
     ...connections,
