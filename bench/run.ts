@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { runEmbeddedBench } from './embedded';
 import { startBenchSystem } from './lib/bench-system';
 import { writeCharts } from './lib/charts';
 import { Cleanup } from './lib/cleanup';
@@ -62,6 +63,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const { quick, only } = parseArgs(process.argv.slice(2));
+  // The embedded mode of pnpm start (no Redis): its own quick measurement (bench/embedded.ts).
+  if (process.argv.includes('--embedded')) return runEmbeddedBench({ quick, log });
   const machine = describeMachine();
   const started = performance.now();
   const cleanup = new Cleanup();

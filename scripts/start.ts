@@ -24,6 +24,14 @@ import { startWorkerRuntime, type WorkerRuntimeDeps } from '../workers/src/worke
 const DEFAULT_POSTGRES = { host: '127.0.0.1', port: 5432 };
 /** The embedded PostgreSQL is shared by the API, every worker process and BullMQ's pools: smaller pools than a server's. */
 const EMBEDDED_CONNECTION_LIMIT = '20';
+/**
+ * Defaults of the embedded mode where the server mode's hurt: BullMQ on PostgreSQL makes
+ * every job's claim and completion a transaction on shared rows, and 2 processes × 50 jobs in
+ * flight spent their time waiting on each other's locks (bench/embedded.ts: 10,000 of 20,000
+ * events stored after 3 minutes). One worker process with 8 jobs in flight kept going.
+ */
+const EMBEDDED_WORKER_PROCESSES = '1';
+const EMBEDDED_WORKER_CONCURRENCY = '8';
 
 /** Whether something accepts a TCP connection at host:port within `timeoutMs`. */
 function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -66,6 +74,8 @@ async function bootEmbedded(options: { name: string; siblingMetrics: () => Promi
   process.env.RUNTIME_MODE = 'embedded';
   process.env.DATABASE_URL = postgres.url;
   process.env.DATABASE_CONNECTION_LIMIT ||= EMBEDDED_CONNECTION_LIMIT;
+  process.env.WORKER_PROCESSES ||= EMBEDDED_WORKER_PROCESSES;
+  process.env.WORKER_CONCURRENCY ||= EMBEDDED_WORKER_CONCURRENCY;
   let api: ApiProcess<Awaited<ReturnType<typeof bootEmbeddedApi>>['infra']> | undefined;
   try {
     api = await bootEmbeddedApi({

@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig, type Config } from '@shared/config/config';
 import { applyMigrations, MigrationError } from '@shared/db/migrate';
 import { EmbeddedPostgresError } from '@shared/embedded/embedded-postgres';
+import { startQueueEventTrimmer } from '@shared/embedded/queue-event-trimmer';
 import { ShutdownCoordinator } from '@shared/lifecycle/shutdown';
 import { createLogger, type Logger } from '@shared/logger/logger';
 import { EventPublisher } from '@shared/queues/event-publisher';
@@ -98,6 +99,8 @@ export async function bootEmbeddedApi(options: BootOptions): Promise<ApiProcess<
   const infra = await createEmbeddedInfrastructure(base.config, base.logger, { applicationName: options.name });
   base.shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
   await infra.queueBackend.migrate();
+  const trimmer = startQueueEventTrimmer({ pool: infra.db.pool, logger: base.logger });
+  base.shutdown.add(0, { name: 'queue event trimmer', run: () => trimmer.stop() });
   return serve(base, infra, infra.queueBackend, { seams: embeddedApiSeams() }, options);
 }
 
