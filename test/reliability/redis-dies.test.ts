@@ -23,6 +23,7 @@ import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
 import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
 
 /**
  * Redis dies (SIGKILL) while events stream in through an API process to a worker process,
@@ -217,8 +218,7 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
     db: { pool: chaos.pool },
     cache: workerSide.cache,
     cachePrefix: config.cachePrefix,
-    connection,
-    prefix: config.queuePrefix,
+    store: redisQueueBackend(connection, config.queuePrefix).workers,
     recomputeQueue,
     metrics: pipelineMetricsFor(new Registry()),
     logger: silent,

@@ -1,14 +1,14 @@
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
-import type { RedisClient } from '@shared/redis/redis-connection';
+import type { WorkerConnection } from '@shared/queues/queue-backend';
 
 export interface QueueWorkerOptions<T> {
   queueName: string;
   /** Runs one job; `token` is the job's lock token (what moveToDelayed needs). */
   process: (job: Job<T>, token?: string) => Promise<unknown>;
-  connection: RedisClient;
-  prefix: string;
+  /** Where the queue lives: its connection, prefix and BullMQ backend (Redis, or PostgreSQL in the embedded mode). */
+  store: WorkerConnection;
   concurrency: number;
   /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS), over the queue's own defaults. */
   locks: { lockDurationMs?: number; stalledIntervalMs?: number };
@@ -32,15 +32,18 @@ const METRIC_POINTS = 60 * 24 * 7;
  */
 export function createQueueWorker<T>(options: QueueWorkerOptions<T>): Worker<T> {
   const { queueName, logger, metrics } = options;
-  const worker = new Worker<T>(queueName, (job, token) => options.process(job, token), {
-    connection: options.connection,
-    prefix: options.prefix,
+  const workerOptions = {
+    connection: options.store.connection,
+    prefix: options.store.prefix,
     concurrency: options.concurrency,
     lockDuration: options.locks.lockDurationMs ?? options.defaultLockDurationMs,
     stalledInterval: options.locks.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
     maxStalledCount: 3,
     metrics: { maxDataPoints: METRIC_POINTS },
-  });
+  };
+  // BullMQ types a Worker by its backend's connection type; the store's factory and
+  // connection belong together, which the union of both modes cannot express.
+  const worker = new Worker<T>(queueName, (job: Job<T>, token?: string) => options.process(job, token), workerOptions as never, options.store.backendFactory as never) as unknown as Worker<T>;
   worker.on('error', (error) => logger.warn({ queue: queueName, err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
     const final = !job || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -10,7 +10,7 @@ import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { redisQueueBackend, type QueueBackend } from '@shared/queues/queue-backend';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
-import { closeRedis, createRedisConnection, type RedisClient } from '@shared/redis/redis-connection';
+import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { IngestWorker } from './ingest/ingest-worker';
 import { createQueueWorker } from './queue-worker';
@@ -47,9 +47,6 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
   const ownRedis = deps.queueBackend ? null : createRedisConnection(config.redis, 'worker', 'study-analytics:worker');
   ownRedis?.on('error', (error) => logger.debug({ err: error.message }, 'worker Redis connection error'));
   const backend = deps.queueBackend ?? redisQueueBackend(ownRedis!, config.queuePrefix);
-  // The workers below are built with BullMQ's process-wide default backend, which the
-  // embedded composition root sets to PostgreSQL; `connection` is then its pg pool.
-  const connection = backend.workers.connection as RedisClient;
   const metrics = pipelineMetricsFor(deps.registry);
   const prefix = backend.workers.prefix;
   const queue = (name: string) => backend.queue(name);
@@ -61,7 +58,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
   };
   for (const q of Object.values(queues)) q.on('error', (error) => logger.debug({ queue: q.name, err: error.message }, 'queue error'));
 
-  const common = { connection, prefix, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, locks: config.workerLocks };
+  const common = { store: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, locks: config.workerLocks };
   const eventWorker = new IngestWorker({
     ...common,
     queueName: QUEUE_NAMES.behavioralEvent,
@@ -80,8 +77,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     db: deps.db,
     cache: deps.cache,
     cachePrefix: config.cachePrefix,
-    connection,
-    prefix,
+    store: backend.workers,
     recomputeQueue: queues.recompute,
     batching: config.recomputeBatch,
     metrics,
@@ -99,8 +95,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
         queues: Object.values(queues),
         now: deps.now ?? (() => new Date()),
       }),
-    connection,
-    prefix,
+    store: backend.workers,
     concurrency: 1,
     // A nightly run pages through every active user: minutes, with its lock renewed meanwhile.
     locks: config.workerLocks,

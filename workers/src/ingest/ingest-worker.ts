@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { JobTrace } from '@shared/queues/queue-names';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { Logger } from '@shared/logger/logger';
-import type { RedisClient } from '@shared/redis/redis-connection';
+import type { WorkerConnection } from '@shared/queues/queue-backend';
 import { issueDetails } from '@shared/contracts/batch';
 import { enqueueRecomputes } from '@shared/recompute/recompute-queue';
 import { createQueueWorker } from '../queue-worker';
@@ -30,8 +30,8 @@ export interface IngestWorkerOptions<T extends { userId: string }> {
   /** Writes a batch of rows idempotently; returns how many were new. */
   insert: (rows: T[]) => Promise<number>;
   table: string;
-  connection: RedisClient;
-  prefix: string;
+  /** Where the queues live (see createQueueWorker). */
+  store: WorkerConnection;
   concurrency: number;
   recomputeQueue: Queue;
   debounceMs: number;
@@ -64,8 +64,7 @@ export class IngestWorker<T extends { userId: string }> {
     this.worker = createQueueWorker({
       queueName: options.queueName,
       process: (job, token) => this.process(job, token),
-      connection: options.connection,
-      prefix: options.prefix,
+      store: options.store,
       concurrency: options.concurrency,
       locks: options.locks ?? {},
       defaultLockDurationMs: 15_000,

@@ -3,7 +3,7 @@ import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/prisma-client';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
-import type { RedisClient } from '@shared/redis/redis-connection';
+import type { WorkerConnection } from '@shared/queues/queue-backend';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecomputesAt, type RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
@@ -40,8 +40,8 @@ export function createRecomputeWorker(deps: {
   db: Pick<Database, 'pool'>;
   cache: AggregateWriteThrough | null;
   cachePrefix: string;
-  connection: RedisClient;
-  prefix: string;
+  /** Where the queues live (see createQueueWorker). */
+  store: WorkerConnection;
   /** Where a user's rows stamped ahead of the clock get their recompute for when they become visible. */
   recomputeQueue: Queue;
   batching?: Partial<RecomputeBatching>;
@@ -81,8 +81,7 @@ export function createRecomputeWorker(deps: {
       deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
       return { stored };
     },
-    connection: deps.connection,
-    prefix: deps.prefix,
+    store: deps.store,
     // Enough jobs at once to fill the running batches and the next one.
     concurrency: batching.maxUsers * (batching.maxInFlight + 1),
     locks: deps.locks ?? {},
