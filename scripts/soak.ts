@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { Cluster } from 'ioredis';
 import pg from 'pg';
 import { EventPublisher } from '@shared/queues/event-publisher';
@@ -266,7 +267,7 @@ async function soak(args: string[]): Promise<number> {
     if (api) {
       const { infra, config } = api;
       for (const name of Object.values(QUEUE_NAMES)) {
-        const queue = new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix });
+        const queue = redisQueueBackend(infra.producerRedis, config.queuePrefix).queue(name);
         await queue.obliterate({ force: true }).catch(() => undefined);
         await queue.close();
       }

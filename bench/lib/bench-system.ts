@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
 import pg from 'pg';
 import { applyMigrations } from '@shared/db/migrate';
 import { EventPublisher } from '@shared/queues/event-publisher';
@@ -160,7 +161,7 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
   const queue = (name: string) => {
     let q = queues.get(name);
     if (!q) {
-      queues.set(name, (q = new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix })));
+      queues.set(name, (q = redisQueueBackend(infra.producerRedis, config.queuePrefix).queue(name)));
       q.on('error', () => undefined);
     }
     return q;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { freePort } from '../../test/support/redis-server';
@@ -78,8 +79,9 @@ export async function runMemory({ system, quick, progress, cleanup }: ScenarioCo
 
   const { infra } = system.main.api;
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
-  const events = new Queue(QUEUE_NAMES.behavioralEvent, { connection: infra.producerRedis, prefix });
-  const recompute = new Queue(QUEUE_NAMES.recompute, { connection: infra.producerRedis, prefix });
+  const queues = redisQueueBackend(infra.producerRedis, prefix);
+  const events = queues.queue(QUEUE_NAMES.behavioralEvent);
+  const recompute = queues.queue(QUEUE_NAMES.recompute);
   const backlog = async (queue: Queue) => Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
   const drained = async () => {
     while ((await backlog(events)) + (await backlog(recompute)) > 0) await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
 import type { RedisClient } from '@shared/redis/redis-connection';
 
 /**
@@ -47,7 +48,7 @@ export class QueueMonitor {
    */
   private open(): Queue[] {
     this.queues ??= this.options.names.map((name) => {
-      const queue = new Queue(name, { connection: this.options.connection, prefix: this.options.prefix });
+      const queue = redisQueueBackend(this.options.connection, this.options.prefix).queue(name);
       queue.on('error', () => undefined);
       return queue;
     });
