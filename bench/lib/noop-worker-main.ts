@@ -28,8 +28,8 @@ async function main(): Promise<void> {
     connection,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
-    lockDuration: config.workerLocks.lockDurationMs ?? 15_000,
-    stalledInterval: config.workerLocks.stalledIntervalMs ?? 5_000,
+    lockDuration: config.workerLocks.lockDurationMs.ingest,
+    stalledInterval: config.workerLocks.stalledIntervalMs,
     maxStalledCount: 3,
     metrics: { maxDataPoints: 60 * 24 * 7 },
   });

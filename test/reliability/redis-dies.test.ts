@@ -220,6 +220,8 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
     cachePrefix: config.cachePrefix,
     store: redisQueueBackend(connection, config.queuePrefix).workers,
     recomputeQueue,
+    batching: config.recomputeBatch,
+    locks: { lockDurationMs: config.workerLocks.lockDurationMs.recompute, stalledIntervalMs: config.workerLocks.stalledIntervalMs },
     metrics: pipelineMetricsFor(new Registry()),
     logger: silent,
   });

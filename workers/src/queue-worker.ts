@@ -10,15 +10,17 @@ export interface QueueWorkerOptions<T> {
   /** Where the queue lives: its connection, prefix and BullMQ backend (Redis, or PostgreSQL in the embedded mode). */
   store: WorkerConnection;
   concurrency: number;
-  /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS), over the queue's own defaults. */
-  locks: { lockDurationMs?: number; stalledIntervalMs?: number };
-  defaultLockDurationMs: number;
+  /** Job lock and stalled-check period (Config.workerLocks: this queue's lock). */
+  locks: WorkerLocks;
   metrics: PipelineMetrics;
   logger: Logger;
 }
 
-/** How often a worker looks for jobs whose lock expired (a dead worker's jobs). */
-const DEFAULT_STALLED_INTERVAL_MS = 5_000;
+/** One queue's job lock, and how often its worker looks for jobs whose lock expired (a dead worker's jobs). */
+export interface WorkerLocks {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
 
 /** A week of per-minute completed/failed counts: what Bull Board's charts read. */
 const METRIC_POINTS = 60 * 24 * 7;
@@ -36,8 +38,8 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): Worker<T> 
     connection: options.store.connection,
     prefix: options.store.prefix,
     concurrency: options.concurrency,
-    lockDuration: options.locks.lockDurationMs ?? options.defaultLockDurationMs,
-    stalledInterval: options.locks.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+    lockDuration: options.locks.lockDurationMs,
+    stalledInterval: options.locks.stalledIntervalMs,
     maxStalledCount: 3,
     metrics: { maxDataPoints: METRIC_POINTS },
   };

@@ -58,16 +58,17 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
   };
   for (const q of Object.values(queues)) q.on('error', (error) => logger.debug({ queue: q.name, err: error.message }, 'queue error'));
 
-  const common = { store: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, locks: config.workerLocks };
+  const locksOf = (worker: keyof Config['workerLocks']['lockDurationMs']) => ({ lockDurationMs: config.workerLocks.lockDurationMs[worker], stalledIntervalMs: config.workerLocks.stalledIntervalMs });
+  const ingest = { locks: locksOf('ingest'), store: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, batching: config.ingestBatch };
   const eventWorker = new IngestWorker({
-    ...common,
+    ...ingest,
     queueName: QUEUE_NAMES.behavioralEvent,
     schema: behavioralEventSchema,
     table: 'behavioral_events',
     insert: async (rows) => (await insertEvents(deps.db.pool, rows)).inserted,
   });
   const sessionWorker = new IngestWorker({
-    ...common,
+    ...ingest,
     queueName: QUEUE_NAMES.sessionCompleted,
     schema: sessionCompletedSchema,
     table: 'study_sessions',
@@ -83,7 +84,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     metrics,
     logger,
     now: deps.now,
-    locks: config.workerLocks,
+    locks: locksOf('recompute'),
   });
   const maintenanceWorker = createQueueWorker<{ task?: string }>({
     queueName: QUEUE_NAMES.maintenance,
@@ -98,8 +99,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     store: backend.workers,
     concurrency: 1,
     // A nightly run pages through every active user: minutes, with its lock renewed meanwhile.
-    locks: config.workerLocks,
-    defaultLockDurationMs: 30_000,
+    locks: locksOf('maintenance'),
     metrics,
     logger,
   });

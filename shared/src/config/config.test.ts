@@ -175,8 +175,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).port).toBe(3000);
   });
   it('leaves worker locks to each worker unless WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS are set', () => {
-    expect(loadConfig({}).workerLocks).toEqual({ lockDurationMs: undefined, stalledIntervalMs: undefined });
-    expect(loadConfig({ WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' }).workerLocks).toEqual({ lockDurationMs: 2000, stalledIntervalMs: 500 });
+    expect(loadConfig({}).workerLocks).toEqual({ lockDurationMs: { ingest: 15_000, recompute: 30_000, maintenance: 30_000 }, stalledIntervalMs: 5_000 });
+    expect(loadConfig({ WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '500' }).workerLocks).toEqual({
+      lockDurationMs: { ingest: 2000, recompute: 2000, maintenance: 2000 },
+      stalledIntervalMs: 500,
+    });
     expect(problemsOf({ WORKER_LOCK_DURATION_MS: '10', WORKER_STALLED_INTERVAL_MS: 'often' }).map((p) => p.split(':')[0])).toEqual(['WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS']);
   });
 });

@@ -199,14 +199,19 @@ export interface Config {
    * process). Absent: one per core, so API, ingest and recomputes never share one event loop.
    */
   workerProcesses: number | null;
-  /** Users and rows of history per recompute batch at most. */
-  recomputeBatch: { maxUsers: number; maxRows: number };
   /**
-   * BullMQ job locks of the ingest and recompute workers: a job whose worker died is re-run
-   * by another worker after its lock expires (found by the stalled check). Absent: each
-   * worker's own default (ingest 15 s, recompute 30 s; stalled check every 5 s).
+   * Recompute batches: users and rows of history per batch at most (env), batches running at
+   * once per process, and how long a lone job waits for others to share its batch.
    */
-  workerLocks: { lockDurationMs?: number; stalledIntervalMs?: number };
+  recomputeBatch: { maxUsers: number; maxRows: number; maxInFlight: number; maxWaitMs: number };
+  /** Ingest batches: rows per multi-row insert at most, and how long a lone row waits for others. */
+  ingestBatch: { maxRows: number; maxWaitMs: number };
+  /**
+   * BullMQ job locks per worker: a job whose worker died is re-run by another worker after
+   * its lock expires (found by the stalled check). WORKER_LOCK_DURATION_MS sets all three;
+   * by default ingest 15 s, recompute and maintenance 30 s; stalled check every 5 s.
+   */
+  workerLocks: { lockDurationMs: { ingest: number; recompute: number; maintenance: number }; stalledIntervalMs: number };
   /** Ingest requests per API key per minute, counted across instances. */
   rateLimitPerMinute: number;
   /** Priority recomputes (POST /api/analytics/predictions/generate) per key or user per minute. */
@@ -334,8 +339,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerProcesses: env.WORKER_PROCESSES ?? null,
-    recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS },
-    workerLocks: { lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS },
+    recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS, maxInFlight: 2, maxWaitMs: 2 },
+    ingestBatch: { maxRows: 500, maxWaitMs: 2 },
+    workerLocks: {
+      lockDurationMs: {
+        ingest: env.WORKER_LOCK_DURATION_MS ?? 15_000,
+        recompute: env.WORKER_LOCK_DURATION_MS ?? 30_000,
+        maintenance: env.WORKER_LOCK_DURATION_MS ?? 30_000,
+      },
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS ?? 5_000,
+    },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     generateRateLimitPerMinute: env.GENERATE_RATE_LIMIT_PER_MINUTE,
     metricsCollectIntervalMs: env.METRICS_COLLECT_INTERVAL_MS,

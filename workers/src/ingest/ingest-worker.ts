@@ -6,7 +6,7 @@ import type { Logger } from '@shared/logger/logger';
 import type { WorkerConnection } from '@shared/queues/queue-backend';
 import { issueDetails } from '@shared/contracts/batch';
 import { enqueueRecomputes } from '@shared/recompute/recompute-queue';
-import { createQueueWorker } from '../queue-worker';
+import { createQueueWorker, type WorkerLocks } from '../queue-worker';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
 import { RowBatcher } from './row-batcher';
 
@@ -37,8 +37,9 @@ export interface IngestWorkerOptions<T extends { userId: string }> {
   debounceMs: number;
   metrics: PipelineMetrics;
   logger: Logger;
-  /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
-  locks?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  locks: WorkerLocks;
+  /** Rows per insert at most, and a lone row's wait for others (Config.ingestBatch). */
+  batching: { maxRows: number; maxWaitMs: number };
 }
 
 interface Item<T> {
@@ -60,14 +61,13 @@ export class IngestWorker<T extends { userId: string }> {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: IngestWorkerOptions<T>) {
-    this.batcher = new RowBatcher((items) => this.writeBatch(items), { maxBatch: 500, maxWaitMs: 2 });
+    this.batcher = new RowBatcher((items) => this.writeBatch(items), { maxBatch: options.batching.maxRows, maxWaitMs: options.batching.maxWaitMs });
     this.worker = createQueueWorker({
       queueName: options.queueName,
       process: (job, token) => this.process(job, token),
       store: options.store,
       concurrency: options.concurrency,
-      locks: options.locks ?? {},
-      defaultLockDurationMs: 15_000,
+      locks: options.locks,
       metrics: options.metrics,
       logger: options.logger,
     });

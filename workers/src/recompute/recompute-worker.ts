@@ -8,22 +8,13 @@ import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecomputesAt, type RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
 import { isId } from '@shared/contracts/ids';
-import { createQueueWorker } from '../queue-worker';
+import { createQueueWorker, type WorkerLocks } from '../queue-worker';
+import type { Config } from '@shared/config/config';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
 import { RecomputeBatcher } from './recompute-batcher';
 
-export interface RecomputeBatching {
-  /** Users per batch at most (config RECOMPUTE_BATCH_USERS). */
-  maxUsers: number;
-  /** Rows of history per batch at most (config RECOMPUTE_BATCH_ROWS); a bigger user runs alone. */
-  maxRows: number;
-  /** Batches running at once in this process. */
-  maxInFlight: number;
-  /** How long a lone job waits for others to share its batch. */
-  maxWaitMs: number;
-}
-
-export const DEFAULT_BATCHING: RecomputeBatching = { maxUsers: 64, maxRows: 25_000, maxInFlight: 2, maxWaitMs: 2 };
+/** Config.recomputeBatch: users and rows per batch, batches in flight, a lone job's wait. */
+export type RecomputeBatching = Config['recomputeBatch'];
 
 export interface RecomputeWorker {
   worker: Worker;
@@ -44,14 +35,13 @@ export function createRecomputeWorker(deps: {
   store: WorkerConnection;
   /** Where a user's rows stamped ahead of the clock get their recompute for when they become visible. */
   recomputeQueue: Queue;
-  batching?: Partial<RecomputeBatching>;
+  batching: RecomputeBatching;
   metrics: PipelineMetrics;
   logger: Logger;
   now?: () => Date;
-  /** Job lock and stalled-check period (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
-  locks?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  locks: WorkerLocks;
 }): RecomputeWorker {
-  const batching = { ...DEFAULT_BATCHING, ...deps.batching };
+  const batching = deps.batching;
   const batcher = new RecomputeBatcher({
     ...batching,
     run: (userIds) => recomputeUsers({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userIds),
@@ -84,8 +74,7 @@ export function createRecomputeWorker(deps: {
     store: deps.store,
     // Enough jobs at once to fill the running batches and the next one.
     concurrency: batching.maxUsers * (batching.maxInFlight + 1),
-    locks: deps.locks ?? {},
-    defaultLockDurationMs: 30_000,
+    locks: deps.locks,
     metrics: deps.metrics,
     logger: deps.logger,
   });
