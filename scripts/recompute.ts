@@ -4,7 +4,7 @@
  * to the environment's configuration and connections.
  */
 import { loadConfig } from '@shared/config/config';
-import { createDatabase, pingDatabase } from '@shared/db/prisma-client';
+import { createDatabase, pingDatabase } from '@shared/db/database';
 import { CacheWriter } from '@shared/cache/cache-writer';
 import { createConnections, StartupError } from '@shared/runtime/infrastructure';
 import { createCliLogger } from './cli/cli-logger';

@@ -1,6 +1,6 @@
 import { isId } from '@shared/contracts/ids';
 import type { AggregateWriteThrough } from '@shared/cache/write-through';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { countUsers, forEachUser } from '@shared/store/user-pages';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { createDatabase } from '@shared/db/prisma-client';
+import { createDatabase } from '@shared/db/database';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { recomputeNow, RecomputeTimeoutError } from '@shared/recompute/recompute-queue';

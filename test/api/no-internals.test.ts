@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { createDatabase } from '@shared/db/prisma-client';
+import { createDatabase } from '@shared/db/database';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';

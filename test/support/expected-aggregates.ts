@@ -2,7 +2,7 @@ import { computeUserAggregates, type ComputedAggregates } from '@shared/aggregat
 import type { EventRow, SessionRow } from '@shared/aggregates/user-history';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import { readAggregate } from '@shared/store/aggregate-store';
 import { historyOf } from './history-builder';
 

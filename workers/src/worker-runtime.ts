@@ -4,7 +4,7 @@ import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Config } from '@shared/config/config';
 import { sessionCompletedSchema } from '@shared/contracts/session-completed';
 import { behavioralEventSchema } from '@shared/contracts/behavioral-event';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { redisQueueBackend, type QueueBackend } from '@shared/queues/queue-backend';

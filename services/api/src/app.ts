@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { HybridCache } from '@shared/cache/hybrid-cache';
 import type { Config } from '@shared/config/config';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import { DEFAULT_TTL_MS } from '@shared/cache/ttl';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';

@@ -1,4 +1,4 @@
-import type { Database } from '../db/prisma-client';
+import type { Database } from '../db/database';
 import type { Logger } from '../logger/logger';
 import type { AggregateWriteThrough } from '../cache/write-through';
 import { clearCacheRepairs, pendingCacheRepairs } from '../store/cache-repairs';

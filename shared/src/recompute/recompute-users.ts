@@ -3,7 +3,7 @@ import { computeUserAggregates, type ComputedAggregates } from '../aggregates/co
 import { cacheKey } from '../cache/keys';
 import type { AggregateWriteThrough, UserEntries } from '../cache/write-through';
 import { isDatabaseUnavailable } from '../db/database-errors';
-import type { Database } from '../db/prisma-client';
+import type { Database } from '../db/database';
 import { historyRows, loadHistories } from '../store/history-loader';
 import { saveComputations, type SerializedComputation } from '../store/aggregate-store';
 import { markCacheRepairs } from '../store/cache-repairs';

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { STORED_AGGREGATE_KEYS } from '../contracts/analytics-query';
 import { computeUserAggregates } from '../aggregates/compute-user-aggregates';
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 import { readStoredAggregates } from '../store/aggregate-store';
 import { countRowsReceivedSince } from '../store/event-store';
 import { loadUserHistory } from '../store/history-loader';

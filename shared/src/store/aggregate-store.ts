@@ -1,5 +1,5 @@
 import type { AggregateName } from '../contracts/analytics-query';
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 
 /** An aggregate as stored and cached: its data and when it was computed. */
 export interface StoredAggregate {

@@ -4,7 +4,7 @@
  * until TTL + grace. A worker (CacheRepairer) invalidates their entries once Redis answers
  * and removes the mark; being in PostgreSQL, the mark outlives the process that made it.
  */
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 
 export async function markCacheRepairs(db: Queryable, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;

@@ -5,7 +5,7 @@
  */
 import type { BehavioralEvent } from '../contracts/behavioral-event';
 import type { SessionCompleted } from '../contracts/session-completed';
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 
 export interface InsertResult {
   inserted: number;

@@ -10,7 +10,7 @@
  * part is read separately.
  */
 import type { EventType } from '../contracts/behavioral-event';
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 import { addDays, DAY_MS, utcDay } from '../aggregates/math';
 import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
 

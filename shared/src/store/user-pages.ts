@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/prisma-client';
+import type { Queryable } from '../db/database';
 
 export interface UserSelection {
   /** Only users whose latest activity is after this instant (the nightly recompute's 90 days). */

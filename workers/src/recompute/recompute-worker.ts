@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { AggregateWriteThrough } from '@shared/cache/write-through';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { WorkerConnection } from '@shared/queues/queue-backend';

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Config } from '@shared/config/config';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
 import { countUsers, userPages } from '@shared/store/user-pages';

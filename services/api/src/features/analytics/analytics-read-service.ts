@@ -5,7 +5,7 @@ import { cacheKey, userOfKey } from '@shared/cache/keys';
 import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
 import { isDatabaseUnavailable } from '@shared/db/database-errors';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import { DependencyUnavailableError } from '@shared/errors/errors';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import { isAged, type AgedRefresher } from '@shared/recompute/aged-refresh';

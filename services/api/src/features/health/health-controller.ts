@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
-import type { Database } from '@shared/db/prisma-client';
+import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { poolUtilization, type Database } from '@shared/db/prisma-client';
+import { poolUtilization, type Database } from '@shared/db/database';
 import type { DoneStep } from '../../http/every-request';
 import { startBackgroundCollector } from './background-collector';
 import { httpLatency } from './http-latency';
