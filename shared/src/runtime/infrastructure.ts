@@ -4,7 +4,7 @@ import { HybridCache, type HybridCacheOptions } from '../cache/hybrid-cache';
 import { InvalidatingWriteThrough, PostgresInvalidationPublisher, PostgresInvalidationSource } from '../cache/postgres-invalidation-bus';
 import type { AggregateWriteThrough } from '../cache/write-through';
 import type { Config } from '../config/config';
-import { createDatabase, pingDatabase, type Database } from '../db/prisma-client';
+import { createDatabase, pingDatabase, type Database } from '../db/database';
 import type { Logger } from '../logger/logger';
 import { postgresQueueBackend } from '../queues/queue-backend';
 import {
@@ -126,6 +126,22 @@ async function readCache(
   return cache;
 }
 
+/** Connections with the read cache: close() (idempotent) closes the cache first, then what `closeRest` closes. */
+function withReadCache<C extends object>(connections: C, cache: HybridCache, closeRest: () => Promise<unknown>): C & { cache: HybridCache; close(): Promise<void> } {
+  let closing: Promise<void> | undefined;
+  return {
+    ...connections,
+    cache,
+    close() {
+      closing ??= (async () => {
+        await cache.close().catch(() => undefined);
+        await closeRest();
+      })();
+      return closing;
+    },
+  };
+}
+
 /** Connections plus the read cache, subscribed to the invalidation bus: what an API process holds. */
 export async function createInfrastructure(
   config: Config,
@@ -136,19 +152,7 @@ export async function createInfrastructure(
   const subscriber = createRedisConnection(config.redis, 'subscriber');
   subscriber.on('error', () => undefined);
   const cache = await readCache(config, logger, connections.registry, { redis: connections.redis, subscriber });
-
-  let closing: Promise<void> | undefined;
-  return {
-    ...connections,
-    cache,
-    close() {
-      closing ??= (async () => {
-        await cache.close().catch(() => undefined);
-        await Promise.allSettled([closeRedis(subscriber), connections.close()]);
-      })();
-      return closing;
-    },
-  };
+  return withReadCache(connections, cache, () => Promise.allSettled([closeRedis(subscriber), connections.close()]));
 }
 
 /**
@@ -218,16 +222,5 @@ export async function createEmbeddedInfrastructure(
     subscriber: null,
     invalidations: new PostgresInvalidationSource({ databaseUrl: config.database.url, prefix: config.cachePrefix, logger: logger.child({ component: 'invalidations' }) }),
   });
-  let closing: Promise<void> | undefined;
-  return {
-    ...connections,
-    cache,
-    close() {
-      closing ??= (async () => {
-        await cache.close().catch(() => undefined);
-        await connections.close();
-      })();
-      return closing;
-    },
-  };
+  return withReadCache(connections, cache, () => connections.close());
 }
