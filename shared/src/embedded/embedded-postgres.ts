@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
@@ -136,16 +136,38 @@ async function runAs(log: (m: string) => void): Promise<{ uid: number; gid: numb
   }
 }
 
+/** The first folder above `path` that other users cannot search (so the user "postgres" cannot reach `path`); none: reachable. */
+function unsearchableAbove(path: string): string | undefined {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /** The cluster's folder must be reachable by the user PostgreSQL runs as. */
 function checkReachable(path: string, owner: { uid: number; gid: number } | undefined): void {
-  if (!owner) return;
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(`the user "postgres" cannot reach ${path} (${dir} is not searchable by others): set EMBEDDED_DATA_DIR to a folder it can reach`);
-    }
-    if (dirname(dir) === dir) return;
+  const blocked = owner && unsearchableAbove(path);
+  if (blocked) throw new EmbeddedPostgresError(`the user "postgres" cannot reach ${path} (${blocked} is not searchable by others): set EMBEDDED_DATA_DIR to a folder it can reach`);
+}
+
+/**
+ * The binaries as the user PostgreSQL runs as can execute them: where they are installed,
+ * or, when that folder is closed to other users (a project in a private folder, run as
+ * root), a copy under the data root (which checkReachable has shown to be reachable),
+ * made once per installed version.
+ */
+function reachableBinaries(binaries: { postgres: string; initdb: string }, root: string, owner: { uid: number; gid: number } | undefined) {
+  if (!owner || !unsearchableAbove(binaries.initdb)) return binaries;
+  const native = dirname(dirname(binaries.initdb));
+  const copy = join(root, 'binaries');
+  const stamp = join(copy, 'copied-from');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== native) {
+    rmSync(copy, { recursive: true, force: true });
+    // Dereferenced: the package's library links may point back into the closed folder.
+    cpSync(native, copy, { recursive: true, dereference: true });
+    writeFileSync(stamp, native);
   }
+  return { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb') };
 }
 
 function readPassword(root: string): string {
@@ -210,11 +232,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => undefined);
   const root = resolve(options.root);
   const dataDir = join(root, 'postgres');
-  const binaries = embeddedPostgresBinaries();
   mkdirSync(root, { recursive: true, mode: 0o755 });
   chmodSync(root, 0o755);
   const owner = await runAs(log);
   checkReachable(dataDir, owner);
+  const binaries = reachableBinaries(embeddedPostgresBinaries(), root, owner);
   await recoverLeftover(root, dataDir, log);
   writeFileSync(join(root, 'owner.pid'), String(process.pid));
   const password = readPassword(root);
