@@ -64,6 +64,9 @@ async function serve<I extends Pick<Infrastructure, 'db' | 'cache' | 'registry' 
 ): Promise<ApiProcess<I>> {
   const { config, logger, shutdown } = base;
   const queues = Object.values(QUEUE_NAMES).map((name) => queueBackend.queue(name));
+  // On PostgreSQL a queue holds clients of the backend's pool until it is closed: they must
+  // be given back before the pool (and, embedded, PostgreSQL itself) stops.
+  shutdown.add(1, { name: 'queues', run: () => Promise.allSettled(queues.map((queue) => queue.close())) });
   const publisher = new EventPublisher({ backend: queueBackend });
   shutdown.add(1, { name: 'publisher', run: () => publisher.close() });
   const server = await startApiServer({

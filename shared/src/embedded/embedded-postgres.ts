@@ -298,7 +298,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     stop() {
       stopping ??= (async () => {
         if (!exited) {
-          child.kill('SIGINT');
+          // Smart shutdown first: a pool's end() returns before its sockets are closed, and a
+          // fast shutdown would answer those closing sessions with a FATAL error their client
+          // no longer listens for. Fast shutdown only if a session is still open after that.
+          child.kill('SIGTERM');
+          if (!(await waitUntil(() => exited, 5_000))) child.kill('SIGINT');
           if (!(await waitUntil(() => exited, 20_000))) child.kill('SIGKILL');
           await waitUntil(() => exited, 5_000);
         }
