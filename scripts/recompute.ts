@@ -5,8 +5,7 @@
  */
 import { loadConfig } from '@shared/config/config';
 import { createDatabase, pingDatabase } from '@shared/db/database';
-import { CacheWriter } from '@shared/cache/cache-writer';
-import { createConnections, StartupError } from '@shared/runtime/infrastructure';
+import { cacheWriter, createConnections, StartupError } from '@shared/runtime/infrastructure';
 import { createCliLogger } from './cli/cli-logger';
 import { parseRecomputeFlags, RECOMPUTE_USAGE, runRecompute } from './cli/recompute-command';
 import { runCli } from './cli/run-cli';
@@ -34,7 +33,7 @@ async function main(args: string[]): Promise<number> {
   // Rebuilding writes the cache but never reads it: the write side alone (no L1, no bus subscription).
   const logger = createCliLogger('recompute');
   const connections = await createConnections(config, logger, { applicationName: 'study-analytics-recompute' });
-  const cache = new CacheWriter({ redis: connections.redis, prefix: config.cachePrefix, ttlOverrides: config.cache.ttlOverrides, logger });
+  const cache = cacheWriter(config, logger, connections.redis, connections.registry);
   try {
     return await runRecompute(options, { db: connections.db, cache, cachePrefix: config.cachePrefix, out, err });
   } finally {

@@ -19,6 +19,7 @@ import pg from 'pg';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { cacheWriter } from '@shared/runtime/infrastructure';
 import { bootApi, type ApiProcess } from '../services/api/src/main';
 import { startWorkerRuntime, type WorkerRuntime } from '../workers/src/worker-runtime';
 import { intFlag, numberFlag, parseFlags } from './cli/cli-flags';
@@ -192,7 +193,7 @@ async function soak(args: string[]): Promise<number> {
   try {
     api = await bootApi({ name: 'study-analytics-soak' });
     const started = api;
-    runtime = await startWorkerRuntime({ config: api.config, logger: api.logger, db: api.infra.db, cache: api.infra.cache, registry: api.infra.registry }, { scheduler: true });
+    runtime = await startWorkerRuntime({ config: api.config, logger: api.logger, db: api.infra.db, cache: cacheWriter(api.config, api.logger, api.infra.redis, api.infra.registry), registry: api.infra.registry }, { scheduler: true });
     publisher = new EventPublisher({ connection: api.infra.producerRedis, prefix: api.config.queuePrefix });
     monitor = new QueueMonitor({ connection: api.infra.producerRedis, prefix: api.config.queuePrefix, names: [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute] });
     const sender = new BatchSender(publisherDelivery(publisher), { maxInFlight: 4 });

@@ -17,6 +17,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { embeddedAllowed, loadConfig } from '@shared/config/config';
 import { startEmbeddedPostgres, type RunningPostgres } from '@shared/embedded/embedded-postgres';
+import { cacheWriter } from '@shared/runtime/infrastructure';
 import { bootApi, bootEmbeddedApi, exitWithOneLine, type ApiProcess } from '../services/api/src/main';
 import { startWorkerProcesses, type WorkerProcesses } from '../workers/src/worker-processes';
 import { startWorkerRuntime, type WorkerRuntimeDeps } from '../workers/src/worker-runtime';
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
   const processes = api.config.workerProcesses ?? availableParallelism();
   if (processes === 0) {
     const { config, logger, infra } = api;
-    const cache: WorkerRuntimeDeps['cache'] = 'writeThrough' in infra ? infra.writeThrough : infra.cache;
+    // The in-process workers write the cache as a worker process would; this process's L1 hears it on the bus.
+    const cache: WorkerRuntimeDeps['cache'] = 'writeThrough' in infra ? infra.writeThrough : cacheWriter(config, logger, infra.redis, infra.registry);
     const queueBackend = mode === 'embedded' ? api.queueBackend : undefined;
     const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache, registry: infra.registry, queueBackend }, { scheduler: true });
     api.shutdown.add(1, { name: 'workers', run: () => runtime.close() });

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { applyMigrations } from '@shared/db/migrate';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import type { CacheWriter } from '@shared/cache/cache-writer';
+import { cacheWriter } from '@shared/runtime/infrastructure';
 import { bootApi, type ApiProcess } from '../../services/api/src/main';
 import { startWorkerProcesses, type MetricsSnapshot, type WorkerProcesses } from '../../workers/src/worker-processes';
 import { startRedisServer, type PrivateRedis } from '../../test/support/redis-server';
@@ -39,6 +41,8 @@ export interface BenchSystem {
   /** The environment of the bench's processes (child processes start from it). */
   env: Record<string, string>;
   main: ApiHandle;
+  /** A cache writer as the workers hold one (on the main API's Redis connection): what scenarios seed L2 with. */
+  writer: CacheWriter;
   /** The worker child processes (the pipeline: ingest, recompute, maintenance). */
   workers: WorkerProcesses;
   publisher: EventPublisher;
@@ -184,6 +188,7 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     databaseUrl,
     env,
     main,
+    writer: cacheWriter(config, logger, infra.redis, infra.registry),
     workers,
     publisher,
     pool: infra.db.pool,

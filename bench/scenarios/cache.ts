@@ -1,8 +1,7 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import { createCacheMetrics } from '@shared/cache/cache-metrics';
-import { HybridCache } from '@shared/cache/hybrid-cache';
-import { cacheKey } from '@shared/cache/keys';
+import { ReadCache } from '@shared/cache/read-cache';
+import { cacheKey, userKeySpace } from '@shared/contracts/cache-keys';
 import { encodeEntry, L2Cache } from '@shared/cache/l2-cache';
 import { measureOps } from '../lib/micro';
 import { round } from '../lib/stats';
@@ -31,22 +30,23 @@ export async function runCacheBench({ system, quick, progress }: ScenarioContext
   const options = { queryType: 'analyticsUserData' as const };
   const toMicro = (m: { opsPerSec: number; p50Ns: number }): MicroResult => ({ opsPerSec: Math.round(m.opsPerSec), p50Ns: round(m.p50Ns, 1) });
 
-  const l1Only = new HybridCache({ redis: null, prefix, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
+  const keys = userKeySpace(prefix);
+  const l1Only = new ReadCache({ keys, redis: null, invalidations: null, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
   await l1Only.getOrSet(key, loader, options);
   progress(`L1 hit (getOrSet, L1-only cache) for ${durationMs} ms…`);
   const l1Hit = toMicro(await measureOps(() => l1Only.getOrSet(key, loader, options), { durationMs, batch: 1_000 }));
   await l1Only.close();
 
   const { redis } = system.main.api.infra;
-  const tiered = new HybridCache({ redis, prefix, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
+  const tiered = new ReadCache({ keys, redis, invalidations: null, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
   await tiered.getOrSet(key, loader, options);
   progress(`tiered getOrSet hit (L1 + L2 cache) for ${durationMs} ms…`);
   const tieredGetOrSetHit = toMicro(await measureOps(() => tiered.getOrSet(key, loader, options), { durationMs, batch: 1_000 }));
   await tiered.close();
 
-  const l2 = new L2Cache(redis, prefix, createCacheMetrics(undefined, () => ({ entries: 0, bytes: 0 })));
+  const l2 = new L2Cache(redis, keys);
   const json = JSON.stringify(value);
-  await l2.fill(key, userId, '*', encodeEntry(json, Date.now() + 3_600_000, Date.now() + 7_200_000), 7_200_000);
+  await l2.fill(key, userId, (await l2.read(key, userId) as { generation: string }).generation, encodeEntry(json, Date.now() + 3_600_000, Date.now() + 7_200_000), 7_200_000);
   progress(`L2-only get (one Redis round trip + decode) for ${durationMs} ms…`);
   const l2Get = toMicro(await measureOps(() => l2.read(key, userId), { durationMs, batch: 1 }));
   await redis.del(key);

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey } from '@shared/contracts/cache-keys';
 import { AGGREGATE_NAMES, QUERY_TYPE_BY_AGGREGATE, type AggregateName } from '@shared/contracts/analytics-query';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
@@ -42,7 +42,7 @@ function get(agent: Agent, port: number, path: string): Promise<number> {
 async function seedUsers(system: BenchSystem, progress: (m: string) => void): Promise<void> {
   const { pool } = system;
   const { config } = system.main.api;
-  const { cache } = system.main.api.infra;
+  const cache = system.writer;
   const template = 'hr-template';
   const { events, sessions } = historyFor(seededRandom(5), template, 200, new Date());
   await insertEvents(pool, events);
@@ -63,14 +63,16 @@ async function seedUsers(system: BenchSystem, progress: (m: string) => void): Pr
     Array.from({ length: 32 }, async () => {
       while (next < USERS) {
         const userId = `z${next++}`;
-        await cache.writeThrough(
-          userId,
-          rows.map((row) => ({
-            key: cacheKey(config.cachePrefix, { userId, aggregate: row.aggregate, period: row.period }),
-            value: { data: row.data, computedAt: row.computed_at.toISOString() },
-            queryType: QUERY_TYPE_BY_AGGREGATE[row.aggregate],
-          })),
-        );
+        await cache.writeThroughUsers([
+          {
+            userId,
+            entries: rows.map((row) => ({
+              key: cacheKey(config.cachePrefix, { userId, aggregate: row.aggregate, period: row.period }),
+              json: JSON.stringify({ data: row.data, computedAt: row.computed_at.toISOString() }),
+              queryType: QUERY_TYPE_BY_AGGREGATE[row.aggregate],
+            })),
+          },
+        ]);
       }
     }),
   );

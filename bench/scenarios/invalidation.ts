@@ -1,6 +1,6 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey } from '@shared/contracts/cache-keys';
 import { QUERY_TYPE_BY_AGGREGATE } from '@shared/contracts/analytics-query';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { msSince, round, summarize } from '../lib/stats';
@@ -9,8 +9,8 @@ import type { ScenarioContext } from '../lib/scenario';
 
 /**
  * Invalidating one user's entries while 1,000,000 unrelated keys sit in Redis (the
- * private one): the cache's tag-set + generation invalidation (`invalidatePattern`,
- * L2 and the bus included) against what a naive cache does, SCAN MATCH + DEL by pattern
+ * private one): the cache writer's tag-set + generation invalidation (`invalidateUsers`,
+ * L2 and the bus message included) against what a naive cache does, SCAN MATCH + DEL by pattern
  * over the same keyspace. Before every sample the user's 15 entries are written back
  * (as a recompute would), untimed.
  */
@@ -43,7 +43,8 @@ async function scanAndDelete(redis: RedisClient, pattern: string): Promise<numbe
 }
 
 export async function runInvalidation({ system, quick, progress }: ScenarioContext): Promise<InvalidationResult> {
-  const { cache, redis } = system.main.api.infra;
+  const { redis } = system.main.api.infra;
+  const cache = system.writer;
   const prefix = system.main.api.config.cachePrefix;
   const userId = 'inv-user';
   progress(`putting ${UNRELATED_KEYS.toLocaleString('en')} unrelated keys into the private Redis…`);
@@ -53,20 +54,22 @@ export async function runInvalidation({ system, quick, progress }: ScenarioConte
   const computed = computeUserAggregates(emptyHistory(userId, new Date()));
   const entries = computed.entries.map((entry) => ({
     key: cacheKey(prefix, { userId, aggregate: entry.aggregate, period: entry.period }),
-    value: { data: entry.data, computedAt: computed.computedAt },
+    json: JSON.stringify({ data: entry.data, computedAt: computed.computedAt }),
     queryType: QUERY_TYPE_BY_AGGREGATE[entry.aggregate],
   }));
-  const refill = () => cache.writeThrough(userId, entries);
+  const refill = () => cache.writeThroughUsers([{ userId, entries }]);
+  const entriesLeft = () => redis.exists(...entries.map((e) => e.key));
 
   const samples = quick ? 300 : 2_000;
-  progress(`invalidatePattern("user:${userId}:*") × ${samples} (keyspace: ${dbsize.toLocaleString('en')} keys)…`);
+  progress(`invalidateUsers(["${userId}"]) × ${samples} (keyspace: ${dbsize.toLocaleString('en')} keys)…`);
   const times: number[] = [];
   for (let i = 0; i < samples + 20; i += 1) {
     await refill();
+    if ((await entriesLeft()) !== entries.length) throw new Error(`the write-through left ${await entriesLeft()} of ${entries.length} entries`);
     const start = process.hrtime.bigint();
-    const removed = await cache.invalidatePattern(`user:${userId}:*`);
+    const done = await cache.invalidateUsers([userId]);
     const ms = msSince(start);
-    if (removed !== entries.length) throw new Error(`invalidation removed ${removed} entries, expected ${entries.length}`);
+    if (!done.has(userId) || (await entriesLeft()) !== 0) throw new Error(`the invalidation left ${await entriesLeft()} of ${entries.length} entries`);
     if (i >= 20) times.push(ms);
   }
 
@@ -81,7 +84,7 @@ export async function runInvalidation({ system, quick, progress }: ScenarioConte
     baseline.push(msSince(start));
     if (removed !== entries.length) throw new Error(`SCAN baseline removed ${removed} keys, expected ${entries.length}`);
   }
-  await cache.invalidateUser(userId);
+  await cache.invalidateUsers([userId]);
 
   const stats = summarize(times);
   const scanBaselineMs = summarize(baseline).p50;

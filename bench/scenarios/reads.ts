@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { ReadCache } from '@shared/cache/read-cache';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { BENCH_KEYS } from '../lib/bench-system';
@@ -44,7 +44,7 @@ async function startBareExpress(body: unknown): Promise<{ server: Server; port: 
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-const counts = (cache: HybridCache) => {
+const counts = (cache: ReadCache) => {
   const { stats } = cache.getStats();
   return { l1: stats.l1Hits, l2: stats.redisHits, misses: stats.totalMisses };
 };
@@ -73,7 +73,7 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   const { events, sessions } = historyFor(seededRandom(7), template, 300, new Date());
   await insertEvents(pool, events);
   await insertSessions(pool, sessions);
-  await recomputeUser({ db: { pool }, cache, cachePrefix }, template);
+  await recomputeUser({ db: { pool }, cache: system.writer, cachePrefix }, template);
   progress(`copying its dashboard row to ${distinctUsers.toLocaleString('en')} users (rd0…) for the cold tiers…`);
   await pool.query(
     `INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
@@ -91,7 +91,7 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   const coldCache = cold.api.infra.cache;
 
   let dbOffset = 0;
-  const measured = async (cacheUnderTest: HybridCache, pick: (before: Counts, after: Counts) => number, load: () => Promise<LoadResult>) => {
+  const measured = async (cacheUnderTest: ReadCache, pick: (before: Counts, after: Counts) => number, load: () => Promise<LoadResult>) => {
     const before = counts(cacheUnderTest);
     const result = await load();
     return { load: result, served: pick(before, counts(cacheUnderTest)) };

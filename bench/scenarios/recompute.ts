@@ -1,4 +1,3 @@
-import { CacheWriter } from '@shared/cache/cache-writer';
 import type pg from 'pg';
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
@@ -126,14 +125,13 @@ async function measureBatches(system: ScenarioContext['system'], deps: Recompute
 
 export async function runRecompute({ system, quick, progress }: ScenarioContext): Promise<RecomputeResult> {
   const sizes = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 100_000];
-  const { config, infra } = system.main.api;
-  const deps = { db: { pool: system.pool }, cache: infra.cache, cachePrefix: config.cachePrefix };
+  const { config } = system.main.api;
+  // Measured as the workers run them: their write side of the cache, no L1.
+  const deps = { db: { pool: system.pool }, cache: system.writer, cachePrefix: config.cachePrefix };
   const random = seededRandom(42);
   const points: RecomputePoint[] = [];
   for (const size of sizes) points.push(await measurePoint(deps, random, size, progress));
-  // Batches are measured as the workers run them: their write side of the cache, no L1.
-  const writer = new CacheWriter({ redis: infra.redis, prefix: config.cachePrefix, ttlOverrides: config.cache.ttlOverrides });
-  const batch = await measureBatches(system, { ...deps, cache: writer }, random, quick, progress);
+  const batch = await measureBatches(system, deps, random, quick, progress);
   return {
     points,
     growthExponent: round(growthExponent(points.map((p) => ({ size: p.events, ms: p.p50Ms }))), 3),

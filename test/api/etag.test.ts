@@ -1,14 +1,15 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
-import { HybridCache } from '@shared/cache/hybrid-cache';
+import { ReadCache } from '@shared/cache/read-cache';
 import { createApp } from '../../services/api/src/app';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey, userKeySpace } from '@shared/contracts/cache-keys';
 import { AGGREGATE_NAMES, periodKeyFor, type AggregateName } from '@shared/contracts/analytics-query';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';
 import { appDepsFor, appFor, API_KEYS_ENV, bearer } from '../support/api-app';
+import { eventually } from '../support/cache-helpers';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -47,7 +48,9 @@ beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV } });
   app = appFor(system);
   await insertEvents(system.infra.db.pool, [review('tagged', true), review('tagged', false), selfReport('tagged', 3)]);
-  await recomputeUser({ db: system.infra.db, cache: system.infra.cache, cachePrefix: system.config.cachePrefix }, 'tagged');
+  await recomputeUser({ db: system.infra.db, cache: system.writer, cachePrefix: system.config.cachePrefix }, 'tagged');
+  // The workers write L2; this API's L1 fills on its first read of each route.
+  for (const name of AGGREGATE_NAMES) expect((await get(`/api/analytics/${name}?userId=tagged`)).headers['x-cache']).toBe('l2');
 }, 60_000);
 afterAll(async () => {
   await system?.stop();
@@ -95,8 +98,10 @@ describe('ETags across tiers, recomputes and other requests', () => {
     expect((await get(path, { 'If-None-Match': before.headers.etag as string })).status).toBe(304);
 
     await insertEvents(system.infra.db.pool, [selfReport('changing', 5)]);
-    await recomputeUser({ db: system.infra.db, cache: system.infra.cache, cachePrefix: system.config.cachePrefix }, 'changing');
-    const after = await get(path, { 'If-None-Match': before.headers.etag as string });
+    await recomputeUser({ db: system.infra.db, cache: system.writer, cachePrefix: system.config.cachePrefix }, 'changing');
+    // Once the writer's invalidation has reached this API's L1 (pub/sub), the old tag no longer matches.
+    let after = await get(path, { 'If-None-Match': before.headers.etag as string });
+    await eventually(async () => (after = await get(path, { 'If-None-Match': before.headers.etag as string })).status === 200, 2_000);
     expect(after.status).toBe(200);
     expect(after.headers.etag).not.toBe(before.headers.etag);
     expect(after.body.data.reports).toBe(2);
@@ -117,7 +122,7 @@ describe('ETags across tiers, recomputes and other requests', () => {
 
   it('an L2 hit (another API process, its own L1) and a summary-table read answer the same envelope, built from the stored text', async () => {
     const otherApi = (cachePrefix: string) => {
-      const cache = new HybridCache({ redis: system.infra.redis, prefix: cachePrefix, l1MaxEntries: 100, l1MaxBytes: 1e7 });
+      const cache = new ReadCache({ keys: userKeySpace(cachePrefix), redis: system.infra.redis, invalidations: null, l1MaxEntries: 100, l1MaxBytes: 1e7 });
       const other = createApp({ ...appDepsFor(system), config: { ...system.config, cachePrefix }, cache, registry: new Registry() });
       return { other, cache };
     };

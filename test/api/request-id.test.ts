@@ -40,7 +40,7 @@ function startWorkersLoggingTo(sink: Record<string, unknown>[]): Promise<WorkerR
     },
   });
   const logger = pino({ level: 'debug' }, stream);
-  return startWorkerRuntime({ config: system.config, logger, db: system.infra.db, cache: system.infra.cache, registry: system.infra.registry }, { scheduler: false });
+  return startWorkerRuntime({ config: system.config, logger, db: system.infra.db, cache: system.writer, registry: system.infra.registry }, { scheduler: false });
 }
 
 const event = (eventId: string, userId: string) => ({ eventId, userId, type: 'self_report', occurredAt: new Date(Date.now() - 60_000).toISOString(), properties: { stress: 4 } });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   workers = await startWorkerRuntime(
-    { config: system.config, logger: createLogger({ level: 'silent' }), db: system.infra.db, cache: system.infra.cache, registry: system.infra.registry },
+    { config: system.config, logger: createLogger({ level: 'silent' }), db: system.infra.db, cache: system.writer, registry: system.infra.registry },
     { scheduler: false },
   );
 

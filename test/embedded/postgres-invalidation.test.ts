@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { HybridCache } from '@shared/cache/hybrid-cache';
-import { cacheKey } from '@shared/cache/keys';
+import { ReadCache } from '@shared/cache/read-cache';
+import { cacheKey, userKeySpace } from '@shared/contracts/cache-keys';
 import { InvalidatingWriteThrough, invalidationPayloads, PostgresInvalidationPublisher, PostgresInvalidationSource } from '@shared/cache/postgres-invalidation-bus';
-import type { InvalidationMessage } from '@shared/cache/invalidation-bus';
 import { localRefreshClaims } from '@shared/recompute/refresh-claims';
 
 /**
@@ -39,41 +38,39 @@ it('splits a big batch of users into NOTIFY payloads under the 8000-byte limit, 
 });
 
 it('delivers a publisher’s invalidations to every other listener, not to its own origin, and resyncs after the listener lost its connection', async () => {
-  const channelPrefix = prefix();
-  const heard: InvalidationMessage[] = [];
+  const channel = userKeySpace(prefix()).invalidationChannel;
+  const heard: string[] = [];
   let resyncs = 0;
-  const source = new PostgresInvalidationSource({ databaseUrl: DATABASE_URL, prefix: channelPrefix });
+  const source = new PostgresInvalidationSource({ databaseUrl: DATABASE_URL, channel });
   closers.push(() => source.close());
-  await source.start({ invalidate: (m) => heard.push(m), resync: () => (resyncs += 1) });
-  const publisher = new PostgresInvalidationPublisher({ pool, prefix: channelPrefix });
-  expect(await publisher.publish(['alice', 'bob'], 'patterns')).toBe(true);
+  await source.start({ invalidate: (userId) => heard.push(userId), resync: () => (resyncs += 1) });
+  const publisher = new PostgresInvalidationPublisher({ pool, channel });
+  expect(await publisher.publish(['alice', 'bob'])).toBe(true);
   await until(() => heard.length === 2);
-  expect(heard.map((m) => [m.userId, m.aggregate])).toEqual([
-    ['alice', 'patterns'],
-    ['bob', 'patterns'],
-  ]);
+  expect(heard).toEqual(['alice', 'bob']);
 
   // Its own messages (same origin) are ignored.
-  const own = new PostgresInvalidationPublisher({ pool, prefix: channelPrefix });
+  const own = new PostgresInvalidationPublisher({ pool, channel });
   Object.defineProperty(own, 'origin', { value: source.origin });
   await own.publish(['carol']);
   await publisher.publish(['dan']);
   await until(() => heard.length === 3);
-  expect(heard[2]!.userId).toBe('dan');
+  expect(heard[2]).toBe('dan');
 
   // The listening connection is cut: messages may be lost meanwhile, so it asks for a resync once back.
-  await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [`LISTEN "${channelPrefix}:%`]);
+  await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [`LISTEN "${channel}%`]);
   await until(() => resyncs === 1, 10_000);
   await publisher.publish(['erin']);
-  await until(() => heard.some((m) => m.userId === 'erin'));
+  await until(() => heard.includes('erin'));
 });
 
-it('an L1-only HybridCache drops a user when a worker’s write-through is announced over PostgreSQL', async () => {
+it('an L1-only read cache drops a user when a worker’s write-through is announced over PostgreSQL', async () => {
   const channelPrefix = prefix();
-  const cache = new HybridCache({
+  const keys = userKeySpace(channelPrefix);
+  const cache = new ReadCache({
+    keys,
     redis: null,
-    invalidations: new PostgresInvalidationSource({ databaseUrl: DATABASE_URL, prefix: channelPrefix }),
-    prefix: channelPrefix,
+    invalidations: new PostgresInvalidationSource({ databaseUrl: DATABASE_URL, channel: keys.invalidationChannel }),
     l1MaxEntries: 100,
     l1MaxBytes: 1_000_000,
   });
@@ -85,7 +82,7 @@ it('an L1-only HybridCache drops a user when a worker’s write-through is annou
   expect((await read()).value).toEqual({ version: 1 });
   expect((await read()).tier).toBe('l1');
 
-  const writer = new InvalidatingWriteThrough(new PostgresInvalidationPublisher({ pool, prefix: channelPrefix }));
+  const writer = new InvalidatingWriteThrough(new PostgresInvalidationPublisher({ pool, channel: keys.invalidationChannel }));
   expect(await writer.writeThroughUsers([{ userId: 'frank', entries: [] }])).toEqual(new Set(['frank']));
   await until(() => cache.getStats().stats.invalidations > 0);
   const after = await read();

@@ -127,7 +127,7 @@ it('answers an aged read from what is stored when the refresh cannot be queued (
   try {
     const review = { eventId: 'aged-d1', userId: 'aged-dev', type: 'card_reviewed' as const, occurredAt: ago(60_000), properties: { objectiveId: 'o1', correct: false, responseMs: 1_200 } };
     await insertEvents(local.infra.db.pool, [review]);
-    await recomputeUser({ db: local.infra.db, cache: local.infra.cache, cachePrefix: local.config.cachePrefix }, 'aged-dev');
+    await recomputeUser({ db: local.infra.db, cache: local.writer, cachePrefix: local.config.cachePrefix }, 'aged-dev');
     const app = appFor(local);
     const path = '/api/analytics/predictions?userId=aged-dev';
     const fresh = await request(app).get(path).set(bearer('read'));

@@ -1,6 +1,7 @@
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey } from '@shared/contracts/cache-keys';
+import { l2Value } from '../support/cache-helpers';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
 import { chunks, simulatedTraffic } from '../support/traffic';
@@ -49,8 +50,8 @@ describe('the event pipeline, end to end', () => {
   it('has written the fresh aggregates through to the cache', async () => {
     const expected = expectedAggregates('alice', published, NOW);
     const entry = expected.entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!;
-    const hit = await system.infra.cache.get<StoredAggregate>(cacheKey(system.config.cachePrefix, { userId: 'alice', aggregate: entry.aggregate, period: entry.period }));
-    expect(hit?.value.data).toEqual(JSON.parse(JSON.stringify(entry.data)));
+    const hit = await l2Value<StoredAggregate>(system.infra.redis, cacheKey(system.config.cachePrefix, { userId: 'alice', aggregate: entry.aggregate, period: entry.period }));
+    expect(hit?.data).toEqual(JSON.parse(JSON.stringify(entry.data)));
   });
 
   it('fails a malformed job at once with a readable reason, and goes on', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { CacheWriter } from '@shared/cache/cache-writer';
+import { userKeySpace } from '@shared/contracts/cache-keys';
 import { behavioralEventSchemaAt } from '@shared/contracts/behavioral-event';
 import { sessionCompletedSchemaAt } from '@shared/contracts/session-completed';
 import { RecomputeFailure, recomputeUsers, type RecomputeDeps, type RecomputeOutcome } from '@shared/recompute/recompute-users';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   pool = new pg.Pool({ connectionString: database.url, max: 4 });
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  deps = { db: { pool }, cache: new CacheWriter({ redis, prefix: cachePrefix }), cachePrefix, now: () => NOW };
+  deps = { db: { pool }, cache: new CacheWriter({ redis, keys: userKeySpace(cachePrefix) }), cachePrefix, now: () => NOW };
 }, 30_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { createLogger } from '@shared/logger/logger';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { CacheWriter } from '@shared/cache/cache-writer';
+import { userKeySpace } from '@shared/contracts/cache-keys';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
 import { waitFor } from '../support/pipeline-probe';
@@ -149,7 +150,7 @@ describe('the pipeline on a three-master Redis Cluster', () => {
     listener.on('message', (_channel: string, message: string) => messages.push(message));
     await listener.subscribe(`${system.config.cachePrefix}:cache:invalidate`);
     try {
-      const writer = new CacheWriter({ redis: system.infra.redis, prefix: system.config.cachePrefix });
+      const writer = new CacheWriter({ redis: system.infra.redis, keys: userKeySpace(system.config.cachePrefix) });
       const results = await recomputeUsers({ db: system.infra.db, cache: writer, cachePrefix: system.config.cachePrefix, now: () => NOW }, USERS);
       expect([...results.values()].map((r) => ('stored' in r ? [r.stored, r.cached] : r.error.message))).toEqual(USERS.map(() => [true, true]));
       await waitFor('the batch message', () => messages.length >= 1);

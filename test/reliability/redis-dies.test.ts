@@ -6,7 +6,8 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey } from '@shared/contracts/cache-keys';
+import { l2Value } from '../support/cache-helpers';
 import { loadConfig } from '@shared/config/config';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
@@ -14,7 +15,7 @@ import { enqueueRecompute } from '@shared/recompute/recompute-queue';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { createLogger } from '@shared/logger/logger';
-import { createInfrastructure } from '@shared/runtime/infrastructure';
+import { cacheWriter, createConnections } from '@shared/runtime/infrastructure';
 import type { StoredAggregate } from '@shared/store/aggregate-store';
 import { insertEvents } from '@shared/store/event-store';
 import { createRecomputeWorker } from '../../workers/src/recompute/recompute-worker';
@@ -208,7 +209,8 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
   const userId = 'write-through-crash';
   const key = cacheKey(config.cachePrefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
   const [first, ...rest] = simulatedTraffic([userId], { days: 10, seed: 29 }).events;
-  const workerSide = await createInfrastructure(config, silent);
+  const workerSide = await createConnections(config, silent);
+  const writer = cacheWriter(config, silent, workerSide.redis, workerSide.registry);
   const connection = createRedisConnection(config.redis, 'worker');
   connection.on('error', () => undefined);
   const recomputeQueue = new Queue(QUEUE_NAMES.recompute, { connection, prefix: config.queuePrefix });
@@ -216,7 +218,7 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
   const chaos = poolThatKillsRedisAfterNextCommit(workerSide.db.pool, () => crashing.kill());
   const worker = createRecomputeWorker({
     db: { pool: chaos.pool },
-    cache: workerSide.cache,
+    cache: writer,
     cachePrefix: config.cachePrefix,
     store: redisQueueBackend(connection, config.queuePrefix).workers,
     recomputeQueue,
@@ -225,11 +227,11 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
     metrics: pipelineMetricsFor(new Registry()),
     logger: silent,
   });
-  let readSide: Awaited<ReturnType<typeof createInfrastructure>> | undefined;
+  let readSide: Awaited<ReturnType<typeof createConnections>> | undefined;
   try {
     // Before: one event, computed and in L2.
     await insertEvents(workerSide.db.pool, [first!]);
-    await recomputeUser({ db: workerSide.db, cache: workerSide.cache, cachePrefix: config.cachePrefix }, userId);
+    await recomputeUser({ db: workerSide.db, cache: writer, cachePrefix: config.cachePrefix }, userId);
     // Then the rest arrives; its recompute is stored, and Redis dies before the write-through.
     await insertEvents(workerSide.db.pool, rest);
     await enqueueRecompute(recomputeQueue, { userId }, 0);
@@ -243,9 +245,9 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
       await probe.close();
     }
     // An API process reading L2 now must see the stored aggregates, not the ones from before.
-    readSide = await createInfrastructure(config, silent);
-    const cached = await readSide.cache.get<StoredAggregate>(key);
-    expect((cached?.value.data as { totals: { events: number } } | undefined)?.totals.events).toBe(rest.length + 1);
+    readSide = await createConnections(config, silent);
+    const cached = await l2Value<StoredAggregate>(readSide.redis, key);
+    expect((cached?.data as { totals: { events: number } } | undefined)?.totals.events).toBe(rest.length + 1);
   } finally {
     await worker.close();
     await recomputeQueue.close();

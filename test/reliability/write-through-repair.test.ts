@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { userGenerationKey } from '@shared/cache/keys';
+import { userKeySpace } from '@shared/contracts/cache-keys';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startApiProcess, startWorkerProcess, type ApiProcess } from '../support/processes';
@@ -49,7 +49,7 @@ it('never serves the older entries from any API once Redis takes the user again 
   // Both APIs hold the user (L1) and L2 has it: one event.
   for (const api of apis) expect(await eventsServedBy(api)).toBe(1);
 
-  const generation = userGenerationKey(fixture.env.CACHE_PREFIX!, USER);
+  const generation = userKeySpace(fixture.env.CACHE_PREFIX!).generationKey(USER);
   await redis.set(generation, 'not-a-number');
   await fixture.publisher.publishEvent(event(2));
   const recompute = fixture.probe.queue(QUEUE_NAMES.recompute);

@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { HybridCache, type HybridCacheOptions } from '@shared/cache/hybrid-cache';
+import { CacheWriter } from '@shared/cache/cache-writer';
+import { decodeEntry } from '@shared/cache/l2-cache';
+import { InvalidationBus } from '@shared/cache/invalidation-bus';
+import { ReadCache, type ReadCacheOptions } from '@shared/cache/read-cache';
+import { userKeySpace } from '@shared/contracts/cache-keys';
 import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
 
 export const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
-/** Caches on real Redis with a random prefix; `cleanup()` closes them and deletes their keys. */
+/**
+ * Caches on real Redis with a random prefix: readers (as an API holds them: L1, L2, the
+ * invalidation bus) and writers (as a worker does); `cleanup()` closes them and deletes
+ * their keys.
+ */
 export function cacheFactory(url = SHARED_REDIS) {
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const connections: RedisClient[] = [];
-  const caches: HybridCache[] = [];
-  const connect = (role: 'cache' | 'subscriber') => {
+  const keys = userKeySpace(prefix);
+  const caches: ReadCache[] = [];
+  const connect = (role: 'cache' | 'subscriber' | 'writer') => {
     const client = createRedisConnection({ mode: 'standalone', url }, role);
     client.on('error', () => undefined);
     connections.push(client);
@@ -19,21 +28,30 @@ export function cacheFactory(url = SHARED_REDIS) {
   return {
     prefix,
     connect,
-    async create(options: Partial<HybridCacheOptions> = {}): Promise<HybridCache> {
-      const redis = options.redis === undefined ? connect('cache') : options.redis;
+    keys,
+    /** A reader; `subscriber: null` for one that hears no invalidations. */
+    async create(options: Partial<ReadCacheOptions> & { subscriber?: RedisClient | null } = {}): Promise<ReadCache> {
+      const { subscriber: given, ...rest } = options;
+      const redis = rest.redis === undefined ? connect('cache') : rest.redis;
       if (redis) await waitForRedis(redis);
-      const cache = new HybridCache({
+      const subscriber = given === undefined ? connect('subscriber') : given;
+      const cache = new ReadCache({
+        keys,
         redis,
-        subscriber: options.subscriber === undefined ? connect('subscriber') : options.subscriber,
-        prefix,
+        invalidations: subscriber ? new InvalidationBus(subscriber, keys.invalidationChannel) : null,
         l1MaxEntries: 1000,
         l1MaxBytes: 10 * 1024 * 1024,
         registry: new Registry(),
-        ...options,
+        ...rest,
       });
       await cache.ready();
       caches.push(cache);
       return cache;
+    },
+    /** A writer, on a connection of its own unless given one. */
+    async writer(redis: RedisClient = connect('writer')): Promise<CacheWriter> {
+      await waitForRedis(redis);
+      return new CacheWriter({ redis, keys, registry: new Registry() });
     },
     async cleanup(): Promise<void> {
       await Promise.all(caches.map((c) => c.close()));
@@ -55,4 +73,10 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** What L2 holds under `key` (a worker's write-through, as any API would read it), or undefined. */
+export async function l2Value<T>(redis: RedisClient, key: string): Promise<T | undefined> {
+  const payload = await redis.get(key);
+  return payload === null ? undefined : (JSON.parse(decodeEntry(payload).json) as T);
 }

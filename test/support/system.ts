@@ -4,7 +4,8 @@ import { loadConfig, type Config } from '@shared/config/config';
 import { createLogger } from '@shared/logger/logger';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
+import type { CacheWriter } from '@shared/cache/cache-writer';
+import { cacheWriter, createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
 import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { deleteKeysWithPrefix } from './redis-keys';
@@ -18,6 +19,8 @@ export interface TestSystem {
   config: Config;
   database: TestDatabase;
   infra: Infrastructure;
+  /** What the in-process workers write the cache with (as a worker process does). */
+  writer: CacheWriter;
   runtime: WorkerRuntime;
   publisher: EventPublisher;
   queue(name: string): Queue;
@@ -47,10 +50,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   });
   const logger = createLogger({ level: config.logLevel });
   const infra = await createInfrastructure(config, logger);
+  const writer = cacheWriter(config, logger, infra.redis, infra.registry);
   const runtime =
     options.workers === false
       ? { queues: Object.values(QUEUE_NAMES).map((n) => new Queue(n, { connection: infra.producerRedis, prefix: config.queuePrefix })), close: async () => undefined }
-      : await startWorkerRuntime({ config, logger, db: infra.db, cache: infra.cache, registry: infra.registry, now: options.now }, { scheduler: false });
+      : await startWorkerRuntime({ config, logger, db: infra.db, cache: writer, registry: infra.registry, now: options.now }, { scheduler: false });
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -62,6 +66,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     config,
     database,
     infra,
+    writer,
     runtime,
     publisher,
     queue,

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { STORED_AGGREGATE_KEYS } from '@shared/contracts/analytics-query';
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
-import { cacheKey } from '@shared/cache/keys';
+import { cacheKey } from '@shared/contracts/cache-keys';
+import { l2Value } from '../support/cache-helpers';
 import { loadUserHistory } from '@shared/store/history-loader';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
 import { userPages } from '@shared/store/user-pages';
@@ -118,11 +119,11 @@ describe('pnpm recompute', () => {
     expect(result.code).toBe(0);
     for (const userId of USERS) expect(await storedRows(userId)).toBe(STORED_AGGREGATE_KEYS.length);
 
-    // Written through to Redis, and this process's L1 is told (over the bus) to forget its copy.
+    // Written through to Redis, where every API reads it.
     const key = cacheKey(system.config.cachePrefix, { userId: 'cleo', aggregate: 'stress-profile', period: '-' });
     const stored = await readAggregate(system.infra.db.pool, 'cleo', 'stress-profile', '-');
     expect(stored!.computedAt).not.toBe(PAST.toISOString());
-    expect(await eventually(async () => (await system.infra.cache.get<StoredAggregate>(key))?.value, stored)).toEqual(stored);
+    expect(await eventually(async () => l2Value<StoredAggregate>(system.infra.redis, key), stored)).toEqual(stored);
 
     const verified = await recompute('--all', '--verify');
     expect(verified.stdout).toContain('3 ok, 0 with drift, 0 stale');

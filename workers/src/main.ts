@@ -5,9 +5,8 @@
 import { ConfigError, loadConfig, type Config } from '@shared/config/config';
 import { ShutdownCoordinator } from '@shared/lifecycle/shutdown';
 import { createLogger } from '@shared/logger/logger';
-import { CacheWriter } from '@shared/cache/cache-writer';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
-import { createConnections, createEmbeddedConnections, StartupError } from '@shared/runtime/infrastructure';
+import { cacheWriter, createConnections, createEmbeddedConnections, StartupError } from '@shared/runtime/infrastructure';
 import type { Logger } from '@shared/logger/logger';
 import { startWorkerRuntime } from './worker-runtime';
 import { answerMetricRequests } from './worker-processes';
@@ -28,13 +27,7 @@ async function main(): Promise<void> {
   writerRedis.on('error', (error) => logger.debug({ err: error.message }, 'cache writer Redis connection error'));
   shutdown.add(2, { name: 'cache writer connection', run: () => closeRedis(writerRedis) });
   await waitForRedis(writerRedis, 5_000).catch(() => logger.warn('the cache writer cannot reach Redis yet; recomputes retry their write-through'));
-  const cache = new CacheWriter({
-    redis: writerRedis,
-    prefix: config.cachePrefix,
-    ttlOverrides: config.cache.ttlOverrides,
-    registry: connections.registry,
-    logger: logger.child({ component: 'cache-writer' }),
-  });
+  const cache = cacheWriter(config, logger, writerRedis, connections.registry);
   const runtime = await startWorkerRuntime({ config, logger, db: connections.db, cache, registry: connections.registry }, { scheduler: true });
   shutdown.add(1, { name: 'workers', run: () => runtime.close() });
   // Started by `pnpm start`: its API serves this process's metrics with its own.

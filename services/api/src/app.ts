@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { ReadCache } from '@shared/cache/read-cache';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
@@ -34,7 +34,7 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   db: Database;
-  cache: HybridCache;
+  cache: ReadCache;
   publisher: EventPublisher;
   /** The four queues (Bull Board, queue depth); the recompute queue also serves /predictions/generate. */
   queues: Queue[];

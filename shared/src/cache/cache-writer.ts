@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger/logger';
 import type { RedisClient } from '../redis/redis-connection';
-import { createCacheMetrics } from './cache-metrics';
 import { encodeInvalidation } from './invalidation-bus';
-import { InvalidKeyError, userOfKey } from './keys';
+import { InvalidKeyError, type CacheKeySpace } from './key-space';
 import { encodeEntry, L2Cache, UNAVAILABLE } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
@@ -12,8 +11,8 @@ import type { AggregateWriteThrough, UserEntries } from './write-through';
 export interface CacheWriterOptions {
   /** A fail-fast connection (role 'cache'). Not closed by the writer. */
   redis: RedisClient;
-  /** Namespace of every Redis key and of the bus channel (the API's cache prefix). */
-  prefix: string;
+  /** The keys' layout (contracts/cache-keys: `userKeySpace(cachePrefix)`), the same the API reads with. */
+  keys: CacheKeySpace;
   ttlOverrides?: Partial<Record<QueryType, number>>;
   graceMs?: number;
   registry?: Registry;
@@ -34,10 +33,10 @@ export class CacheWriter implements AggregateWriteThrough {
   private readonly origin = randomUUID();
 
   constructor(private readonly options: CacheWriterOptions) {
-    this.l2 = new L2Cache(options.redis, options.prefix, createCacheMetrics(options.registry, () => ({ entries: 0, bytes: 0 })), options.logger);
+    this.l2 = new L2Cache(options.redis, options.keys, options.logger, options.registry);
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-    this.channel = `${options.prefix}:cache:invalidate`;
+    this.channel = options.keys.invalidationChannel;
   }
 
   async writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>> {
@@ -45,7 +44,7 @@ export class CacheWriter implements AggregateWriteThrough {
     const prepared = users.map((user) => ({
       userId: user.userId,
       entries: user.entries.map((entry) => {
-        if (userOfKey(entry.key) !== user.userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${user.userId}`);
+        if (this.options.keys.userOf(entry.key) !== user.userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${user.userId}`);
         const { expiresAt, staleUntil, pxMs } = entryLifetime(this.ttl[entry.queryType], this.graceMs, now);
         return { key: entry.key, payload: encodeEntry(entry.json, expiresAt, staleUntil), pxMs };
       }),

@@ -1,46 +1,47 @@
 import type { RedisClient } from '../redis/redis-connection';
+import type { InvalidationHandlers, InvalidationSource } from './invalidation-source';
 
-/** What travels on the bus: which users' entries (optionally one aggregate) to drop. Keys only, never values. */
-export interface InvalidationMessage {
-  origin: string;
-  userId: string;
-  aggregate?: string;
-}
-
-/** On the wire: one user (`userId`) or a recompute batch (`userIds`, one message for all). */
+/**
+ * The invalidation message, the same on Redis pub/sub and PostgreSQL NOTIFY: the users whose
+ * entries changed — keys only, never values — and the id of the process that sent it.
+ * One user travels as `userId`, a recompute batch as `userIds` (one message for all).
+ */
 interface WireMessage {
   origin: string;
   userId?: string;
   userIds?: string[];
-  aggregate?: string;
 }
 
-export function encodeInvalidation(origin: string, userIds: readonly string[], aggregate?: string): string {
+export function encodeInvalidation(origin: string, userIds: readonly string[]): string {
   const users: Pick<WireMessage, 'userId' | 'userIds'> = userIds.length === 1 ? { userId: userIds[0] } : { userIds: [...userIds] };
-  return JSON.stringify({ origin, ...users, ...(aggregate ? { aggregate } : {}) } satisfies WireMessage);
+  return JSON.stringify({ origin, ...users } satisfies WireMessage);
+}
+
+/** The sender and users of a message; null for text that is not one. */
+export function decodeInvalidation(raw: string): { origin: string; userIds: string[] } | null {
+  let message: Partial<WireMessage> | null;
+  try {
+    message = JSON.parse(raw) as Partial<WireMessage> | null;
+  } catch {
+    return null;
+  }
+  if (message === null || typeof message !== 'object') return null;
+  const userIds = (Array.isArray(message.userIds) ? message.userIds : [message.userId]).filter((id): id is string => typeof id === 'string');
+  return { origin: String(message.origin), userIds };
 }
 
 /**
- * Cross-instance L1 invalidation over Redis pub/sub. Ignores its own messages. When the
- * subscriber connection drops, messages may be lost: on reconnect it calls `onResync` so
- * the cache drops everything it can no longer trust.
+ * Where an API's L1 hears invalidations in the server mode: Redis pub/sub, on a subscriber
+ * connection of its own. When that connection drops, messages may be lost: on reconnect it
+ * asks for a resync, so the cache drops everything it can no longer trust.
  */
-export class InvalidationBus {
+export class InvalidationBus implements InvalidationSource {
   private disconnected = false;
+  private handlers: InvalidationHandlers | null = null;
   private started: Promise<void> | undefined;
   private readonly onMessage = (channel: string, raw: string) => {
     if (channel !== this.channel) return;
-    let message: WireMessage;
-    try {
-      message = JSON.parse(raw) as WireMessage;
-    } catch {
-      return;
-    }
-    if (message === null || typeof message !== 'object' || message.origin === this.instanceId) return;
-    const userIds = Array.isArray(message.userIds) ? message.userIds : [message.userId];
-    for (const userId of userIds) {
-      if (typeof userId === 'string') this.handlers.invalidate({ origin: message.origin, userId, ...(message.aggregate ? { aggregate: message.aggregate } : {}) });
-    }
+    for (const userId of decodeInvalidation(raw)?.userIds ?? []) this.handlers?.invalidate(userId);
   };
   private readonly onClose = () => {
     this.disconnected = true;
@@ -48,18 +49,17 @@ export class InvalidationBus {
   private readonly onReady = () => {
     if (!this.disconnected) return;
     this.disconnected = false;
-    this.handlers.resync();
+    this.handlers?.resync();
   };
 
   constructor(
     private readonly subscriber: RedisClient,
     readonly channel: string,
-    private readonly instanceId: string,
-    private readonly handlers: { invalidate(message: InvalidationMessage): void; resync(): void },
   ) {}
 
   /** Subscribes; resolves once subscribed (or when Redis is down: it subscribes on reconnect). */
-  start(): Promise<void> {
+  start(handlers: InvalidationHandlers): Promise<void> {
+    this.handlers = handlers;
     this.started ??= (async () => {
       this.subscriber.on('message', this.onMessage);
       this.subscriber.on('close', this.onClose);
@@ -70,10 +70,6 @@ export class InvalidationBus {
       });
     })();
     return this.started;
-  }
-
-  encode(userId: string, aggregate?: string): string {
-    return encodeInvalidation(this.instanceId, [userId], aggregate);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,8 @@ import { L1Cache, L1Entry } from './l1-cache';
 import { decodeEntry, encodeEntry } from './l2-cache';
 
 const key = (user: string, aggregate = 'patterns') => `p:{u:${user}}:a:${aggregate}:p:all`;
+/** The cache's key space, as far as L1 needs it: the user of a key. */
+const userOf = (k: string) => /\{u:([^}]+)\}/.exec(k)?.[1] ?? null;
 
 describe('L1Entry', () => {
   it('parses its text once, on first use, into a value every reader shares (frozen)', () => {
@@ -38,17 +40,18 @@ describe('L1Entry', () => {
 
 describe('L1Cache', () => {
   it('counts an entry as twice its text against the byte bound, and drops a user’s entries', () => {
-    const l1 = new L1Cache({ maxEntries: 10, maxBytes: 1_000 });
+    const l1 = new L1Cache({ maxEntries: 10, maxBytes: 1_000, userOf });
     const stored = l1.set(key('c'), { json: '{"n":1}', expiresAt: Date.now() + 1_000, staleUntil: Date.now() + 2_000 });
     expect(l1.get(key('c'))).toBe(stored);
     expect(l1.bytes).toBe(14);
     l1.set(key('c', 'objectives'), { json: '1', expiresAt: Date.now() + 1_000, staleUntil: Date.now() + 2_000 });
-    expect(l1.deleteUser('c', 'patterns')).toBe(1);
-    expect([l1.get(key('c')), l1.size]).toEqual([undefined, 1]);
+    l1.set(key('other'), { json: '2', expiresAt: Date.now() + 1_000, staleUntil: Date.now() + 2_000 });
+    expect(l1.deleteUser('c')).toBe(2);
+    expect([l1.get(key('c')), l1.get(key('c', 'objectives')), l1.size]).toEqual([undefined, undefined, 1]);
   });
 
   it('keeps the entry with the smallest LRU footprint within maxBytes', () => {
-    const l1 = new L1Cache({ maxEntries: 10, maxBytes: 20 });
+    const l1 = new L1Cache({ maxEntries: 10, maxBytes: 20, userOf });
     l1.set(key('d'), { json: '"0123456789"', expiresAt: Date.now() + 1_000, staleUntil: Date.now() + 2_000 });
     expect(l1.size).toBe(0);
   });

@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import { userOfKey } from './keys';
 
 /** An entry as both tiers hold it: the value as JSON text, its logical expiry and the end of its grace. */
 export interface CacheEntry {
@@ -86,9 +85,12 @@ export class L1Cache {
   private readonly keysByUser = new Map<string, Set<string>>();
 
   private readonly now: () => number;
+  private readonly userOf: (key: string) => string | null;
 
-  constructor(options: { maxEntries: number; maxBytes: number; now?: () => number }) {
+  /** `userOf`: the user a key belongs to (the cache's key space), for the per-user index. */
+  constructor(options: { maxEntries: number; maxBytes: number; userOf: (key: string) => string | null; now?: () => number }) {
     this.now = options.now ?? Date.now;
+    this.userOf = options.userOf;
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new TypeError('L1Cache needs maxEntries > 0 and maxBytes > 0');
     this.lru = new LRUCache<string, L1Slot>({
       max: options.maxEntries,
@@ -118,7 +120,7 @@ export class L1Cache {
   set(key: string, entry: CacheEntry, value?: unknown): L1Entry {
     const stored = new L1Entry(key, entry.json, entry.expiresAt, entry.staleUntil, value);
     this.lru.set(key, { entry: stored, bytes: entry.json.length * 2 });
-    const userId = userOfKey(key);
+    const userId = this.userOf(key);
     if (userId) {
       let keys = this.keysByUser.get(userId);
       if (!keys) this.keysByUser.set(userId, (keys = new Set()));
@@ -131,16 +133,12 @@ export class L1Cache {
     this.lru.delete(key);
   }
 
-  /** Drops a user's entries (all, or those whose key contains `:a:<aggregate>:`). */
-  deleteUser(userId: string, aggregate?: string): number {
+  /** Drops a user's entries; returns how many there were. */
+  deleteUser(userId: string): number {
     const keys = this.keysByUser.get(userId);
     if (!keys) return 0;
-    let removed = 0;
-    for (const key of [...keys]) {
-      if (aggregate && !key.includes(`:a:${aggregate}:`)) continue;
-      this.lru.delete(key);
-      removed += 1;
-    }
+    const removed = keys.size;
+    for (const key of [...keys]) this.lru.delete(key);
     return removed;
   }
 
@@ -158,7 +156,7 @@ export class L1Cache {
   }
 
   private unindex(key: string): void {
-    const userId = userOfKey(key);
+    const userId = this.userOf(key);
     if (!userId) return;
     const keys = this.keysByUser.get(userId);
     keys?.delete(key);

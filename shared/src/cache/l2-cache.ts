@@ -1,9 +1,10 @@
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger/logger';
 import type { RedisClient } from '../redis/redis-connection';
-import type { CacheMetrics } from './cache-metrics';
+import { l2MetricsFor, type L2Metrics } from './cache-metrics';
 import { CircuitBreaker } from './circuit-breaker';
 import type { CacheEntry } from './l1-cache';
-import { userGenerationKey, userTagKey } from './keys';
+import type { CacheKeySpace } from './key-space';
 
 /**
  * The Redis tier, and the ONE place where L2 failures are handled: every operation goes
@@ -15,15 +16,15 @@ import { userGenerationKey, userTagKey } from './keys';
  * - read:  MGET entry, generation (one round trip);
  * - fill:  set the entry only if the generation is still the one read (a load that raced
  *          with an invalidation or a write-through never puts old data back);
- * - invalidate / write-through: one Lua script bumps the generation, deletes the tagged
- *          entries, (write-through) sets the fresh ones and publishes the bus message, so
- *          the whole invalidation is one round trip and the message follows the change.
+ * - invalidate / write-through: one Lua script per user bumps the generation, deletes the
+ *          tagged entries and (write-through) sets the fresh ones; the bus message naming
+ *          the users goes out after the scripts, so it follows the change.
  */
 const GENERATION_TTL_MS = 7 * 24 * 3_600_000;
 
 const FILL = `
 local gen = redis.call('GET', KEYS[3]) or '0'
-if ARGV[1] ~= '*' and gen ~= ARGV[1] then return 0 end
+if gen ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SADD', KEYS[2], KEYS[1])
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
@@ -32,16 +33,10 @@ return 1`;
 const INVALIDATE = `
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ${GENERATION_TTL_MS})
-local removed = 0
-for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if ARGV[1] == '' or string.find(member, ARGV[1], 1, true) then
-    redis.call('DEL', member)
-    redis.call('SREM', KEYS[1], member)
-    removed = removed + 1
-  end
-end
-if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-return removed`;
+local members = redis.call('SMEMBERS', KEYS[1])
+for _, member in ipairs(members) do redis.call('DEL', member) end
+redis.call('DEL', KEYS[1])
+return #members`;
 
 const WRITE_THROUGH = `
 redis.call('INCR', KEYS[2])
@@ -106,25 +101,22 @@ export function decodeEntry(payload: string): CacheEntry {
 }
 
 /**
- * What the read side of the cache (HybridCache) needs of its Redis tier; L2Cache is the one
+ * What the read side of the cache (ReadCache) needs of its Redis tier; L2Cache is the one
  * implementation, an in-memory fake the cache core's unit tests. Every operation resolves
  * (UNAVAILABLE or false when Redis could not do it), never rejects.
  */
-export interface L2Store {
+export interface L2Reads {
   read(key: string, userId: string): Promise<L2Read>;
-  /** Sets the entry only if the user's generation is still `generation` ('*': always). */
+  /** Sets the entry only if the user's generation is still `generation`. */
   fill(key: string, userId: string, generation: string, payload: string, pxMs: number): Promise<boolean>;
-  /** Bumps the user's generation and deletes its entries (those of `aggregate`); then publishes `announce`. */
-  invalidate(userId: string, aggregate?: string, announce?: BusMessage): Promise<number | typeof UNAVAILABLE>;
-  /** Bumps the generation and replaces all of the user's entries at once; then publishes `announce`. */
-  writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[], announce?: BusMessage): Promise<boolean>;
-  publish(channel: string, message: string): Promise<boolean>;
   isHealthy(): boolean;
   readonly fallbackCount: number;
 }
 
-export class L2Cache implements L2Store {
+/** The Redis tier: the reads and fills of ReadCache, the write-through and invalidations of CacheWriter. */
+export class L2Cache implements L2Reads {
   private readonly breaker: CircuitBreaker;
+  private readonly metrics: L2Metrics;
   private lastWarnAt = 0;
   private readonly latencyByOp = new Map<string, { observe(seconds: number): void }>();
   /** L2 operations skipped or failed: the origin report's `fallbackCount`. */
@@ -132,11 +124,12 @@ export class L2Cache implements L2Store {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly prefix: string,
-    private readonly metrics: CacheMetrics,
+    private readonly keys: CacheKeySpace,
     private readonly logger?: Logger,
+    registry?: Registry,
     breaker?: CircuitBreaker,
   ) {
+    this.metrics = l2MetricsFor(registry);
     this.breaker = breaker ?? new CircuitBreaker();
   }
 
@@ -146,44 +139,19 @@ export class L2Cache implements L2Store {
 
   async read(key: string, userId: string): Promise<L2Read> {
     return this.attempt('get', async () => {
-      const [payload, generation] = (await this.redis.mget(key, userGenerationKey(this.prefix, userId))) as (string | null)[];
+      const [payload, generation] = (await this.redis.mget(key, this.keys.generationKey(userId))) as (string | null)[];
       return { entry: payload ? decodeEntry(payload) : null, generation: generation ?? '0' };
     });
   }
 
-  /** `generation` '*' sets unconditionally. */
   async fill(key: string, userId: string, generation: string, payload: string, pxMs: number): Promise<boolean> {
-    const result = await this.attempt('fill', () =>
-      this.redis.eval(FILL, 3, key, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), generation, payload, pxMs),
-    );
+    const result = await this.attempt('fill', () => this.redis.eval(FILL, 3, key, this.keys.tagKey(userId), this.keys.generationKey(userId), generation, payload, pxMs));
     return result === 1;
   }
 
-  /** `announce`: a bus message published by the same script once the entries are gone. */
-  async invalidate(userId: string, aggregate?: string, announce?: BusMessage): Promise<number | typeof UNAVAILABLE> {
-    const match = aggregate ? `:a:${aggregate}:` : '';
-    return this.attempt('invalidate', async () =>
-      Number(
-        await this.redis.eval(
-          INVALIDATE,
-          2,
-          userTagKey(this.prefix, userId),
-          userGenerationKey(this.prefix, userId),
-          match,
-          announce?.channel ?? '',
-          announce?.message ?? '',
-        ),
-      ),
-    );
-  }
-
-  async writeThrough(userId: string, entries: { key: string; payload: string; pxMs: number }[], announce?: BusMessage): Promise<boolean> {
-    const keys = entries.map((e) => e.key);
-    const args = [...entries.flatMap((e) => [e.payload, String(e.pxMs)]), announce?.channel ?? '', announce?.message ?? ''];
-    const result = await this.attempt('write_through', () =>
-      this.redis.eval(WRITE_THROUGH, 2 + keys.length, userTagKey(this.prefix, userId), userGenerationKey(this.prefix, userId), ...keys, ...args),
-    );
-    return result !== UNAVAILABLE;
+  /** Bumps the user's generation (a racing fill is refused) and deletes its entries; resolves with how many. */
+  async invalidate(userId: string): Promise<number | typeof UNAVAILABLE> {
+    return this.attempt('invalidate', async () => Number(await this.redis.eval(INVALIDATE, 2, this.keys.tagKey(userId), this.keys.generationKey(userId))));
   }
 
   /**
@@ -198,8 +166,8 @@ export class L2Cache implements L2Store {
     if (users.length === 0) return written;
     const argsOf = (user: (typeof users)[number]) => [
       2 + user.entries.length,
-      userTagKey(this.prefix, user.userId),
-      userGenerationKey(this.prefix, user.userId),
+      this.keys.tagKey(user.userId),
+      this.keys.generationKey(user.userId),
       ...user.entries.map((e) => e.key),
       ...user.entries.flatMap((e) => [e.payload, String(e.pxMs)]),
       '',
@@ -253,7 +221,7 @@ export class L2Cache implements L2Store {
   /** The latency histogram's child for `op`, made once (no label object per operation). */
   private latencyOf(op: string): { observe(seconds: number): void } {
     let child = this.latencyByOp.get(op);
-    if (!child) this.latencyByOp.set(op, (child = this.metrics.l2Latency.labels(op)));
+    if (!child) this.latencyByOp.set(op, (child = this.metrics.latency.labels(op)));
     return child;
   }
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool } from 'pg';
 import type { Logger } from '../logger/logger';
-import { encodeInvalidation, type InvalidationMessage } from './invalidation-bus';
+import { decodeInvalidation, encodeInvalidation } from './invalidation-bus';
 import type { InvalidationHandlers, InvalidationPublisher, InvalidationSource } from './invalidation-source';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
 
 /**
  * Cross-process L1 invalidation over PostgreSQL LISTEN/NOTIFY: the embedded mode's bus (no
- * Redis). The same channel name and wire format as the Redis bus (`<prefix>:cache:invalidate`,
+ * Redis). The same channel and wire format as the Redis bus (the key space's channel,
  * `encodeInvalidation`); NOTIFY payloads are limited to 8000 bytes, so a big batch of users
  * goes out in several messages.
  */
@@ -15,26 +15,22 @@ const MAX_PAYLOAD = 7_500;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 
-export function invalidationChannel(prefix: string): string {
-  return `${prefix}:cache:invalidate`;
-}
-
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Messages for `userIds`, each under the NOTIFY payload limit. */
-export function invalidationPayloads(origin: string, userIds: readonly string[], aggregate?: string): string[] {
+export function invalidationPayloads(origin: string, userIds: readonly string[]): string[] {
   const payloads: string[] = [];
   let batch: string[] = [];
   for (const userId of userIds) {
-    if (batch.length > 0 && encodeInvalidation(origin, [...batch, userId], aggregate).length > MAX_PAYLOAD) {
-      payloads.push(encodeInvalidation(origin, batch, aggregate));
+    if (batch.length > 0 && encodeInvalidation(origin, [...batch, userId]).length > MAX_PAYLOAD) {
+      payloads.push(encodeInvalidation(origin, batch));
       batch = [];
     }
     batch.push(userId);
   }
-  if (batch.length > 0) payloads.push(encodeInvalidation(origin, batch, aggregate));
+  if (batch.length > 0) payloads.push(encodeInvalidation(origin, batch));
   return payloads;
 }
 
@@ -47,7 +43,7 @@ export class PostgresInvalidationSource implements InvalidationSource {
   private reconnectDelayMs = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: { databaseUrl: string; prefix: string; origin?: string; logger?: Logger }) {}
+  constructor(private readonly options: { databaseUrl: string; channel: string; origin?: string; logger?: Logger }) {}
 
   /** The id this process's own messages carry (they are ignored here). */
   get origin(): string {
@@ -73,7 +69,7 @@ export class PostgresInvalidationSource implements InvalidationSource {
     client.on('notification', (n) => n.payload && this.onPayload(n.payload));
     try {
       await client.connect();
-      await client.query(`LISTEN ${quoteIdentifier(invalidationChannel(this.options.prefix))}`);
+      await client.query(`LISTEN ${quoteIdentifier(this.options.channel)}`);
     } catch (error) {
       client.end().catch(() => undefined);
       this.options.logger?.debug({ err: (error as Error).message }, 'invalidation listener cannot connect yet');
@@ -99,19 +95,9 @@ export class PostgresInvalidationSource implements InvalidationSource {
   }
 
   private onPayload(raw: string): void {
-    let message: { origin?: string; userId?: string; userIds?: string[]; aggregate?: string };
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    if (message === null || typeof message !== 'object' || message.origin === this.origin) return;
-    const userIds = Array.isArray(message.userIds) ? message.userIds : [message.userId];
-    for (const userId of userIds) {
-      if (typeof userId !== 'string') continue;
-      const out: InvalidationMessage = { origin: String(message.origin), userId, ...(message.aggregate ? { aggregate: message.aggregate } : {}) };
-      this.handlers?.invalidate(out);
-    }
+    const message = decodeInvalidation(raw);
+    if (!message || message.origin === this.origin) return;
+    for (const userId of message.userIds) this.handlers?.invalidate(userId);
   }
 
   async close(): Promise<void> {
@@ -127,13 +113,13 @@ export class PostgresInvalidationSource implements InvalidationSource {
 export class PostgresInvalidationPublisher implements InvalidationPublisher {
   readonly origin = randomUUID();
 
-  constructor(private readonly options: { pool: Pick<Pool, 'query'>; prefix: string }) {}
+  constructor(private readonly options: { pool: Pick<Pool, 'query'>; channel: string }) {}
 
-  async publish(userIds: readonly string[], aggregate?: string): Promise<boolean> {
+  async publish(userIds: readonly string[]): Promise<boolean> {
     if (userIds.length === 0) return true;
-    const channel = invalidationChannel(this.options.prefix);
+    const channel = this.options.channel;
     try {
-      for (const payload of invalidationPayloads(this.origin, userIds, aggregate)) {
+      for (const payload of invalidationPayloads(this.origin, userIds)) {
         await this.options.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
       }
       return true;

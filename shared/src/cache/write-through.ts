@@ -8,8 +8,8 @@ export interface UserEntries {
 
 /**
  * The write side of the cache, as a recompute sees it: replace each user's entries in L2
- * at once and drop them from every API's L1. Implemented by the workers' CacheWriter (no
- * L1 of its own) and by the API's HybridCache (for its first read of a user).
+ * at once and drop them from every API's L1. Implemented by CacheWriter (the server mode:
+ * Redis) and InvalidatingWriteThrough (the embedded mode: no L2, a NOTIFY to every L1).
  */
 export interface AggregateWriteThrough {
   /** Resolves with the users whose entries Redis took (every user when there is no Redis tier). */

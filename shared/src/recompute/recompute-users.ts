@@ -1,6 +1,6 @@
 import { QUERY_TYPE_BY_AGGREGATE, type AggregateName } from '../contracts/analytics-query';
 import { computeUserAggregates, type ComputedAggregates } from '../aggregates/compute-user-aggregates';
-import { cacheKey } from '../cache/keys';
+import { cacheKey } from '../contracts/cache-keys';
 import type { AggregateWriteThrough, UserEntries } from '../cache/write-through';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import type { Database } from '../db/database';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { userRefreshKey } from '../cache/keys';
+import { userRefreshKey } from '../contracts/cache-keys';
 import type { RedisClient } from '../redis/redis-connection';
 
 /**

@@ -1,9 +1,12 @@
 import { createPostgresBackend, setDefaultBackendFactory } from 'bullmq';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { HybridCache, type HybridCacheOptions } from '../cache/hybrid-cache';
+import { CacheWriter } from '../cache/cache-writer';
+import { InvalidationBus } from '../cache/invalidation-bus';
 import { InvalidatingWriteThrough, PostgresInvalidationPublisher, PostgresInvalidationSource } from '../cache/postgres-invalidation-bus';
+import { ReadCache, type ReadCacheOptions } from '../cache/read-cache';
 import type { AggregateWriteThrough } from '../cache/write-through';
 import type { Config } from '../config/config';
+import { userKeySpace } from '../contracts/cache-keys';
 import { createDatabase, pingDatabase, type Database } from '../db/database';
 import type { Logger } from '../logger/logger';
 import { postgresQueueBackend } from '../queues/queue-backend';
@@ -32,7 +35,7 @@ export interface Connections {
 
 /** Connections plus the read cache (L1 + L2 + invalidation bus): what a process that serves reads holds. */
 export interface Infrastructure extends Connections {
-  cache: HybridCache;
+  cache: ReadCache;
 }
 
 export class StartupError extends Error {
@@ -106,16 +109,11 @@ export async function createConnections(
   };
 }
 
-/** The API's read cache over the given tiers and invalidation source, ready (subscribed) when it resolves. */
-async function readCache(
-  config: Config,
-  logger: Logger,
-  registry: Registry,
-  tiers: Pick<HybridCacheOptions, 'redis' | 'subscriber' | 'invalidations'>,
-): Promise<HybridCache> {
-  const cache = new HybridCache({
+/** The API's read cache over the given tiers and invalidation source, ready (listening) when it resolves. */
+async function readCache(config: Config, logger: Logger, registry: Registry, tiers: Pick<ReadCacheOptions, 'redis' | 'invalidations'>): Promise<ReadCache> {
+  const cache = new ReadCache({
     ...tiers,
-    prefix: config.cachePrefix,
+    keys: userKeySpace(config.cachePrefix),
     l1MaxEntries: config.cache.l1MaxEntries,
     l1MaxBytes: config.cache.l1MaxBytes,
     ttlOverrides: config.cache.ttlOverrides,
@@ -126,8 +124,19 @@ async function readCache(
   return cache;
 }
 
+/** The write side of the server mode's cache, over a connection it is handed (not closed by it). */
+export function cacheWriter(config: Config, logger: Logger, redis: RedisClient, registry: Registry): CacheWriter {
+  return new CacheWriter({
+    redis,
+    keys: userKeySpace(config.cachePrefix),
+    ttlOverrides: config.cache.ttlOverrides,
+    registry,
+    logger: logger.child({ component: 'cache-writer' }),
+  });
+}
+
 /** Connections with the read cache: close() (idempotent) closes the cache first, then what `closeRest` closes. */
-function withReadCache<C extends object>(connections: C, cache: HybridCache, closeRest: () => Promise<unknown>): C & { cache: HybridCache; close(): Promise<void> } {
+function withReadCache<C extends object>(connections: C, cache: ReadCache, closeRest: () => Promise<unknown>): C & { cache: ReadCache; close(): Promise<void> } {
   let closing: Promise<void> | undefined;
   return {
     ...connections,
@@ -151,7 +160,8 @@ export async function createInfrastructure(
   const connections = await createConnections(config, logger, options);
   const subscriber = createRedisConnection(config.redis, 'subscriber');
   subscriber.on('error', () => undefined);
-  const cache = await readCache(config, logger, connections.registry, { redis: connections.redis, subscriber });
+  const invalidations = new InvalidationBus(subscriber, userKeySpace(config.cachePrefix).invalidationChannel);
+  const cache = await readCache(config, logger, connections.registry, { redis: connections.redis, invalidations });
   return withReadCache(connections, cache, () => Promise.allSettled([closeRedis(subscriber), connections.close()]));
 }
 
@@ -172,7 +182,7 @@ export interface EmbeddedConnections {
 }
 
 export interface EmbeddedInfrastructure extends EmbeddedConnections {
-  cache: HybridCache;
+  cache: ReadCache;
 }
 
 type PostgresQueues = ReturnType<typeof postgresQueueBackend>;
@@ -193,7 +203,7 @@ export async function createEmbeddedConnections(
   // process-wide default backend with the connection they are handed: PostgreSQL here.
   setDefaultBackendFactory(createPostgresBackend);
   const queueBackend = postgresQueueBackend(config.database.url, { applicationName: `${options.applicationName ?? 'study-analytics'}:queues` });
-  const publisher = new PostgresInvalidationPublisher({ pool: db.pool, prefix: config.cachePrefix });
+  const publisher = new PostgresInvalidationPublisher({ pool: db.pool, channel: userKeySpace(config.cachePrefix).invalidationChannel });
   let closing: Promise<void> | undefined;
   return {
     db,
@@ -219,8 +229,11 @@ export async function createEmbeddedInfrastructure(
   const connections = await createEmbeddedConnections(config, logger, options);
   const cache = await readCache(config, logger, connections.registry, {
     redis: null,
-    subscriber: null,
-    invalidations: new PostgresInvalidationSource({ databaseUrl: config.database.url, prefix: config.cachePrefix, logger: logger.child({ component: 'invalidations' }) }),
+    invalidations: new PostgresInvalidationSource({
+      databaseUrl: config.database.url,
+      channel: userKeySpace(config.cachePrefix).invalidationChannel,
+      logger: logger.child({ component: 'invalidations' }),
+    }),
   });
   return withReadCache(connections, cache, () => connections.close());
 }

@@ -3,12 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
-import type { HybridCache } from '@shared/cache/hybrid-cache';
+import type { ReadCache } from '@shared/cache/read-cache';
 import type { Authenticator } from '../../http/auth';
 import type { RuntimeReport } from '../health/health-controller';
 
 /** Operators: cache statistics (origin report shape) and Bull Board, both behind the admin key. */
-export function adminRouter(deps: { auth: Authenticator; cache: HybridCache; queues: Queue[]; readOnly: boolean; runtime?: RuntimeReport }): Router {
+export function adminRouter(deps: { auth: Authenticator; cache: ReadCache; queues: Queue[]; readOnly: boolean; runtime?: RuntimeReport }): Router {
   const router = Router();
   // Without an L2 (the embedded mode) the stats say so beside the origin report's fields.
   const runtime = deps.runtime && deps.runtime.absent.length > 0 ? { mode: deps.runtime.mode, absent: deps.runtime.absent } : {};

@@ -1,7 +1,7 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import { Uncached, type CacheTier, type HybridCache } from '@shared/cache/hybrid-cache';
-import { cacheKey, userOfKey } from '@shared/cache/keys';
+import { Uncached, type CacheTier, type ReadCache } from '@shared/cache/read-cache';
+import { cacheKey, userOfKey } from '@shared/contracts/cache-keys';
 import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
 import { isDatabaseUnavailable } from '@shared/db/database-errors';
@@ -45,7 +45,7 @@ export class AnalyticsReadService {
   constructor(
     private readonly deps: {
       db: Pick<Database, 'pool'>;
-      cache: HybridCache;
+      cache: ReadCache;
       cachePrefix: string;
       timed: <T>(work: () => Promise<T>) => Promise<T>;
       /** TTL of a query type, overrides applied. */

@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger/logger';
 import type { RedisClient } from '../redis/redis-connection';
-import { createCacheMetrics, type CacheMetrics } from './cache-metrics';
-import { InvalidationBus, type InvalidationMessage } from './invalidation-bus';
+import { createReadCacheMetrics, type ReadCacheMetrics } from './cache-metrics';
 import type { InvalidationSource } from './invalidation-source';
-import { InvalidKeyError, parsePattern, userOfKey } from './keys';
+import { InvalidKeyError, type CacheKeySpace } from './key-space';
 import { deepFreeze, L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
-import { encodeEntry, L2Cache, UNAVAILABLE, type BusMessage, type L2Store } from './l2-cache';
+import { encodeEntry, L2Cache, UNAVAILABLE, type L2Reads } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
-import type { AggregateWriteThrough, UserEntries } from './write-through';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
 
@@ -22,19 +19,17 @@ export class Uncached<T> {
   constructor(readonly value: T) {}
 }
 
-export interface HybridCacheOptions {
+export interface ReadCacheOptions {
+  /** The keys' layout: which user a key belongs to, where the user's bookkeeping lives in Redis. */
+  keys: CacheKeySpace;
   /** A fail-fast connection (role 'cache'); null runs L1 only. Not closed by close(). */
   redis: RedisClient | null;
   /** The L2 tier itself instead of one over `redis` (the unit tests' in-memory fake). */
-  l2?: L2Store;
+  l2?: L2Reads;
+  /** Where the writers' invalidations come from (Redis pub/sub or PostgreSQL LISTEN); closed by close(). */
+  invalidations: InvalidationSource | null;
   /** The clock of expiry and grace. @defaultValue Date.now */
   now?: () => number;
-  /** A dedicated connection for the invalidation bus (role 'subscriber'). Not closed by close(). */
-  subscriber?: RedisClient | null;
-  /** Without a subscriber: where other processes' invalidations come from (PostgreSQL LISTEN in the embedded mode). */
-  invalidations?: InvalidationSource | null;
-  /** Namespace of every Redis key and of the bus channel. */
-  prefix: string;
   l1MaxEntries: number;
   l1MaxBytes: number;
   ttlOverrides?: Partial<Record<QueryType, number>>;
@@ -43,7 +38,6 @@ export interface HybridCacheOptions {
   logger?: Logger;
   /** Where the cache registers its Prometheus metrics; none when absent. */
   registry?: Registry;
-  instanceId?: string;
 }
 
 export interface CacheStats {
@@ -86,20 +80,26 @@ interface Found {
 }
 
 /**
- * L1 (in-process LRU) → L2 (Redis) → loader, with single-flight loads, stale-while-
- * revalidate, write-through for workers, invalidation by user or pattern in every process,
- * and graceful degradation when Redis is down (see README, "The cache").
+ * The read side of the cache, what an API process holds: L1 (in-process LRU) → L2 (Redis)
+ * → loader, with single-flight loads, stale-while-revalidate within a grace, and graceful
+ * degradation when Redis is down (see README, "The cache"). It never writes aggregates:
+ * the processes that compute them do, through a CacheWriter, and their invalidations
+ * reach this L1 through `invalidations`.
+ *
+ * Two guards keep a load from putting old data back after a write:
+ * - in L1, per-user epochs: a load that started before an invalidation of its user still
+ *   answers its reader, but does not fill L1;
+ * - in L2, the user's generation: a fill is refused when a write happened since the read.
  *
  * Values returned are deep-frozen and shared: callers must copy before mutating. An entry
- * is serialized once (when it is loaded, filled from L2 or written through); readers that
- * serve bytes ask getOrSetPrepared for a form made from that text once per L1 entry.
+ * is serialized once (when it is loaded or read from L2); readers that serve bytes ask
+ * getOrSetPrepared for a form made from that text once per L1 entry.
  */
-export class HybridCache implements AggregateWriteThrough {
+export class ReadCache {
   private readonly l1: L1Cache;
-  private readonly l2: L2Store | null;
+  private readonly l2: L2Reads | null;
   private readonly now: () => number;
-  private readonly bus: InvalidationBus | null;
-  private readonly metrics: CacheMetrics;
+  private readonly metrics: ReadCacheMetrics;
   private readonly ttl: Record<QueryType, number>;
   private readonly graceMs: number;
   private readonly inflight = new Map<string, Promise<Found>>();
@@ -108,34 +108,23 @@ export class HybridCache implements AggregateWriteThrough {
   /** Per-user invalidation epochs: a load that started before an invalidation does not fill L1. */
   private readonly epochs = new LRUCache<string, number>({ max: 100_000 });
   private globalEpoch = 0;
-  /** Users whose L2 invalidation could not reach Redis: their L2 entries are not trusted until it does. */
-  private readonly pendingL2Invalidations = new Set<string>();
-  private readonly channel: string;
   private readonly counts = { l1Hits: 0, redisHits: 0, redisMisses: 0, misses: 0, staleServed: 0, invalidations: 0 };
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: HybridCacheOptions) {
+  constructor(private readonly options: ReadCacheOptions) {
     this.now = options.now ?? Date.now;
-    this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, now: this.now });
-    this.metrics = createCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
-    this.l2 = options.l2 ?? (options.redis ? new L2Cache(options.redis, options.prefix, this.metrics, options.logger) : null);
+    this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, userOf: options.keys.userOf, now: this.now });
+    this.metrics = createReadCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
+    this.l2 = options.l2 ?? (options.redis ? new L2Cache(options.redis, options.keys, options.logger, options.registry) : null);
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-    this.channel = `${options.prefix}:cache:invalidate`;
-    this.bus = options.subscriber
-      ? new InvalidationBus(options.subscriber, this.channel, options.instanceId ?? randomUUID(), {
-          invalidate: (message) => this.onRemoteInvalidation(message),
-          resync: () => this.dropEverythingLocal('bus reconnected: messages may have been missed'),
-        })
-      : null;
   }
 
-  /** Resolves once the invalidation bus is subscribed (at once without one). */
+  /** Resolves once the invalidation source listens (at once without one). */
   async ready(): Promise<void> {
-    await this.bus?.start();
     await this.options.invalidations?.start({
-      invalidate: (message) => this.onRemoteInvalidation(message),
-      resync: () => this.dropEverythingLocal('invalidation source reconnected: messages may have been missed'),
+      invalidate: (userId) => this.forgetLocal(userId),
+      resync: () => this.dropEverythingLocal('the invalidation channel reconnected: messages may have been missed'),
     });
   }
 
@@ -165,88 +154,6 @@ export class HybridCache implements AggregateWriteThrough {
     return this.l1Hit(key, options)?.entry?.preparedWith(options.prepare, 'l1');
   }
 
-  /** A read without a loader: L1, then L2. */
-  async get<T>(key: string): Promise<{ value: T; tier: 'l1' | 'l2' } | undefined> {
-    const local = this.l1.get(key);
-    if (local && this.now() < local.expiresAt) {
-      this.counts.l1Hits += 1;
-      return { value: local.value as T, tier: 'l1' };
-    }
-    const userId = this.userOf(key);
-    const epoch = this.epochOf(userId);
-    const remote = await this.readL2(key, userId);
-    if (remote && remote.entry && this.now() < remote.entry.expiresAt) {
-      this.counts.redisHits += 1;
-      return { value: this.storeL1IfCurrent(key, userId, epoch, remote.entry).value as T, tier: 'l2' };
-    }
-    return undefined;
-  }
-
-  async set(key: string, value: unknown, options: { queryType: QueryType; ttlMs?: number }): Promise<void> {
-    const userId = this.userOf(key);
-    const json = JSON.stringify(value);
-    const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
-    this.l1.set(key, { json, expiresAt, staleUntil });
-    await this.l2?.fill(key, userId, '*', encodeEntry(json, expiresAt, staleUntil), pxMs);
-  }
-
-  /**
-   * After a recompute: replaces ALL of the user's L2 entries with `entries` in one atomic
-   * step, and drops the user from every process's L1, so the next read anywhere is a hit
-   * with the new data. Resolves false when Redis could not take it (L2 may then still hold
-   * the user's previous entries); true otherwise, and always without L2.
-   */
-  async writeThrough(userId: string, entries: { key: string; value: unknown; queryType: QueryType }[]): Promise<boolean> {
-    const written = await this.writeThroughUsers([{ userId, entries: entries.map((e) => ({ key: e.key, json: JSON.stringify(e.value), queryType: e.queryType })) }]);
-    return written.has(userId);
-  }
-
-  /** writeThrough for values already serialized, user by user (the API's own recomputes are one user). */
-  async writeThroughUsers(users: readonly UserEntries[]): Promise<Set<string>> {
-    const written = new Set<string>();
-    await Promise.all(
-      users.map(async (user) => {
-        if (await this.writeThroughSerialized(user)) written.add(user.userId);
-      }),
-    );
-    return written;
-  }
-
-  private async writeThroughSerialized({ userId, entries }: UserEntries): Promise<boolean> {
-    this.forgetLocal(userId);
-    const prepared = entries.map((entry) => {
-      if (this.userOf(entry.key) !== userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${userId}`);
-      return { ...entry, ...this.lifetime({ queryType: entry.queryType }) };
-    });
-    const epoch = this.epochOf(userId);
-    for (const entry of prepared) this.storeL1IfCurrent(entry.key, userId, epoch, entry);
-    if (this.l2) {
-      // The script also publishes the bus message: one round trip for the whole write-through.
-      const written = await this.l2.writeThrough(
-        userId,
-        prepared.map((entry) => ({ key: entry.key, payload: encodeEntry(entry.json, entry.expiresAt, entry.staleUntil), pxMs: entry.pxMs })),
-        this.announcement(userId),
-      );
-      if (written) this.pendingL2Invalidations.delete(userId);
-      else {
-        this.pendingL2Invalidations.add(userId);
-        await this.broadcast(userId);
-      }
-      return written;
-    }
-    return true;
-  }
-
-  async invalidateUser(userId: string): Promise<void> {
-    await this.invalidate(userId);
-  }
-
-  /** `user:<userId>:*` or `user:<userId>:<aggregate>:*`; returns the L2 entries removed. */
-  async invalidatePattern(pattern: string): Promise<number> {
-    const { userId, aggregate } = parsePattern(pattern);
-    return this.invalidate(userId, aggregate);
-  }
-
   getStats(): CacheStats {
     const totalHits = this.counts.l1Hits + this.counts.redisHits;
     const lookups = totalHits + this.counts.misses;
@@ -273,10 +180,9 @@ export class HybridCache implements AggregateWriteThrough {
     return this.l2?.isHealthy() ?? false;
   }
 
-  /** Idempotent; closes no connection it was handed. */
+  /** Idempotent; closes the invalidation source, no connection it was handed. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.bus?.close();
       await this.options.invalidations?.close();
       this.l1.clear();
       this.inflight.clear();
@@ -366,21 +272,16 @@ export class HybridCache implements AggregateWriteThrough {
     }
 
     const json = JSON.stringify(loaded);
-    const { expiresAt, staleUntil, pxMs } = this.lifetime(options);
+    const { expiresAt, staleUntil, pxMs } = entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs, this.now());
     const entry = this.storeL1IfCurrent(key, userId, epoch, { json, expiresAt, staleUntil });
     // Only where the generation read before the load still holds: never over a write-through.
     if (remote) await this.l2!.fill(key, userId, remote.generation, encodeEntry(json, expiresAt, staleUntil), pxMs);
     return { entry, tier: 'loader', stale: false };
   }
 
-  /** L2 read, unless Redis is unusable or the user's L2 entries are not trusted. */
+  /** L2 read; null when there is no L2 or Redis is unusable. */
   private async readL2(key: string, userId: string) {
     if (!this.l2) return null;
-    if (this.pendingL2Invalidations.has(userId)) {
-      const done = await this.l2.invalidate(userId);
-      if (done === UNAVAILABLE) return null;
-      this.pendingL2Invalidations.delete(userId);
-    }
     const read = await this.l2.read(key, userId);
     return read === UNAVAILABLE ? null : read;
   }
@@ -391,44 +292,13 @@ export class HybridCache implements AggregateWriteThrough {
     return this.l1.set(key, entry);
   }
 
-  private lifetime(options: { queryType: QueryType; ttlMs?: number; graceMs?: number }) {
-    return entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs, this.now());
-  }
-
-  private async invalidate(userId: string, aggregate?: string): Promise<number> {
-    this.forgetLocal(userId, aggregate);
-    this.metrics.invalidations.inc({ kind: aggregate ? 'pattern' : 'user' });
-    let removed = 0;
-    if (this.l2) {
-      // The script also publishes the bus message; only when it failed is publishing tried alone.
-      const result = await this.l2.invalidate(userId, aggregate, this.announcement(userId, aggregate));
-      if (result === UNAVAILABLE) {
-        this.pendingL2Invalidations.add(userId);
-        await this.broadcast(userId, aggregate);
-      } else removed = result;
-    }
-    return removed;
-  }
-
-  private announcement(userId: string, aggregate?: string): BusMessage | undefined {
-    return this.bus ? { channel: this.channel, message: this.bus.encode(userId, aggregate) } : undefined;
-  }
-
-  private async broadcast(userId: string, aggregate?: string): Promise<void> {
-    if (this.bus && this.l2) await this.l2.publish(this.channel, this.bus.encode(userId, aggregate));
-  }
-
-  private onRemoteInvalidation(message: InvalidationMessage): void {
-    this.metrics.invalidations.inc({ kind: 'remote' });
-    this.forgetLocal(message.userId, message.aggregate);
-  }
-
   /** Drops a user's L1 entries and in-flight loads, and makes loads already running unable to fill L1. */
-  private forgetLocal(userId: string, aggregate?: string): void {
+  private forgetLocal(userId: string): void {
     this.counts.invalidations += 1;
+    this.metrics.invalidations.inc({ kind: 'remote' });
     this.epochs.set(userId, (this.epochs.get(userId) ?? 0) + 1);
-    this.l1.deleteUser(userId, aggregate);
-    for (const key of [...this.inflight.keys()]) if (userOfKey(key) === userId) this.inflight.delete(key);
+    this.l1.deleteUser(userId);
+    for (const key of [...this.inflight.keys()]) if (this.options.keys.userOf(key) === userId) this.inflight.delete(key);
   }
 
   private dropEverythingLocal(reason: string): void {
@@ -444,8 +314,8 @@ export class HybridCache implements AggregateWriteThrough {
   }
 
   private userOf(key: string): string {
-    const userId = userOfKey(key);
-    if (!userId) throw new InvalidKeyError(`not a cache key: ${key} (build keys with cacheKey())`);
+    const userId = this.options.keys.userOf(key);
+    if (!userId) throw new InvalidKeyError(`not a cache key: ${key} (build keys with the key space's layout)`);
     return userId;
   }
 }

@@ -1,13 +1,17 @@
-import { cacheKey } from '@shared/cache/keys';
+import type { CacheWriter } from '@shared/cache/cache-writer';
+import { cacheKey } from '@shared/contracts/cache-keys';
 import { cacheFactory, eventually } from '../support/cache-helpers';
 
 const factory = cacheFactory();
 const key = (userId: string, aggregate = 'patterns', period = '-') => cacheKey(factory.prefix, { userId, aggregate, period });
 const opts = { queryType: 'behavioralPatterns' as const };
+/** A worker's write-through of one user's entries (key → value). */
+const writeThrough = (writer: CacheWriter, userId: string, entries: Record<string, unknown>) =>
+  writer.writeThroughUsers([{ userId, entries: Object.entries(entries).map(([k, value]) => ({ key: k, json: JSON.stringify(value), queryType: opts.queryType })) }]);
 
 afterAll(() => factory.cleanup());
 
-describe('HybridCache on real Redis', () => {
+describe('the read cache and the cache writer on real Redis', () => {
   it('misses, then hits L1, then L2 from a second instance, and accounts for each', async () => {
     const a = await factory.create();
     const b = await factory.create();
@@ -63,38 +67,37 @@ describe('HybridCache on real Redis', () => {
     await expect(other.getOrSet(key('never'), failing, opts)).rejects.toThrow('database down');
   });
 
-  it('invalidates exactly the entries a pattern names and nothing else', async () => {
-    const cache = await factory.create();
-    const keys = [key('p1', 'patterns'), key('p1', 'missions/summary', '7d'), key('p1', 'missions/summary', '30d'), key('p2', 'missions/summary', '7d')];
-    for (const k of keys) await cache.set(k, { k }, opts);
-    expect(await cache.invalidatePattern('user:p1:missions/summary:*')).toBe(2);
-    const fresh = await factory.create();
-    const tiers = await Promise.all(keys.map(async (k) => (await fresh.get(k))?.tier ?? 'gone'));
-    expect(tiers).toEqual(['l2', 'gone', 'gone', 'l2']);
-    expect((await cache.get(keys[0]!))?.tier).toBe('l1');
-    expect(await cache.get(keys[1]!)).toBeUndefined();
-    expect(await cache.invalidatePattern('user:p1:*')).toBe(1);
-    expect(await fresh.get(keys[3]!)).toMatchObject({ tier: 'l1' });
-    await expect(cache.invalidatePattern('user:p*:*')).rejects.toThrow(/invalid/);
+  it('a writer\'s invalidation drops exactly that user\'s entries, from L2 and from every reader\'s L1', async () => {
+    const writer = await factory.writer();
+    const reader = await factory.create();
+    const keys = [key('p1', 'patterns'), key('p1', 'missions/summary', '7d'), key('p2', 'missions/summary', '7d')];
+    for (const k of keys) await reader.getOrSet(k, async () => ({ k }), opts);
+    expect(await writer.invalidateUsers(['p1'])).toEqual(new Set(['p1']));
+    const fresh = await factory.create({ subscriber: null });
+    const tiers = await Promise.all(keys.map(async (k) => (await fresh.getOrSet(k, async () => 'reloaded', opts)).tier));
+    expect(tiers).toEqual(['loader', 'loader', 'l2']);
+    await eventually(async () => (await reader.getOrSet(keys[0]!, async () => 'reloaded', opts)).tier !== 'l1', 2_000);
+    expect((await reader.getOrSet(keys[2]!, async () => 'unused', opts)).tier).toBe('l1');
   });
 
-  it('propagates an invalidation to the L1 of another instance, and ignores its own', async () => {
+  it('propagates a writer\'s invalidation to the L1 of every reader', async () => {
+    const writer = await factory.writer();
     const a = await factory.create();
     const b = await factory.create();
     await a.getOrSet(key('bus'), async () => 1, opts);
     await b.getOrSet(key('bus'), async () => 1, opts);
     expect((await b.getOrSet(key('bus'), async () => 2, opts)).tier).toBe('l1');
-    await a.invalidateUser('bus');
-    await eventually(async () => (await b.getOrSet(key('bus'), async () => 2, opts)).tier !== 'l1', 2_000);
+    await writer.invalidateUsers(['bus']);
+    for (const reader of [a, b]) await eventually(async () => (await reader.getOrSet(key('bus'), async () => 2, opts)).tier !== 'l1', 2_000);
     expect((await b.getOrSet(key('bus'), async () => 3, opts)).value).toBe(2);
   });
 
   it('write-through: another instance reads the new value from L2, never the old one', async () => {
-    const worker = await factory.create();
+    const worker = await factory.writer();
     const api = await factory.create();
     await api.getOrSet(key('wt', 'patterns'), async () => ({ v: 'old' }), opts);
     await api.getOrSet(key('wt', 'objectives'), async () => ({ v: 'old' }), opts);
-    await worker.writeThrough('wt', [{ key: key('wt', 'patterns'), value: { v: 'new' }, queryType: 'behavioralPatterns' }]);
+    expect(await writeThrough(worker, 'wt', { [key('wt', 'patterns')]: { v: 'new' } })).toEqual(new Set(['wt']));
     await eventually(async () => (await api.getOrSet(key('wt', 'patterns'), async () => ({ v: 'loader' }), opts)).value.v === 'new', 2_000);
     expect(await api.getOrSet(key('wt', 'patterns'), async () => ({ v: 'loader' }), opts)).toMatchObject({ tier: 'l1', value: { v: 'new' } });
     // the user's other entries were dropped by the write-through
@@ -102,7 +105,7 @@ describe('HybridCache on real Redis', () => {
   });
 
   it('does not let a load that raced with a write-through put its old value back', async () => {
-    const worker = await factory.create();
+    const worker = await factory.writer();
     const api = await factory.create();
     let release!: () => void;
     const slowOldLoad = api.getOrSet(
@@ -111,8 +114,7 @@ describe('HybridCache on real Redis', () => {
       opts,
     );
     await eventually(() => release !== undefined);
-    await worker.writeThrough('race', [{ key: key('race'), value: { v: 'new' }, queryType: 'behavioralPatterns' }]);
-    await eventually(async () => (await api.get(key('race')))?.value !== undefined);
+    expect(await writeThrough(worker, 'race', { [key('race')]: { v: 'new' } })).toEqual(new Set(['race']));
     release();
     expect((await slowOldLoad).value.v).toBe('old'); // the caller that asked before gets its answer
     for (const cache of [api, await factory.create()]) {
@@ -162,7 +164,9 @@ describe('HybridCache on real Redis', () => {
     expect(seen.map((s) => s.tier)).toEqual(['loader', 'l2']);
     expect(a.getStats().stats).toMatchObject({ l1Hits: 2, totalMisses: 1 });
     // A value written through is served from its text too; no loader runs.
-    await a.writeThrough('prep', [{ key: key('prep'), value: { fresh: 1 }, queryType: opts.queryType }]);
-    expect(a.peekPrepared(key('prep'), options)?.bytes.toString()).toBe('{"fresh":1}');
+    await writeThrough(await factory.writer(), 'prep', { [key('prep')]: { fresh: 1 } });
+    await eventually(() => a.peekPrepared(key('prep'), options) === undefined, 2_000);
+    const written = await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options);
+    expect([written.tier, written.value.bytes.toString()]).toEqual(['l2', '{"fresh":1}']);
   });
 });

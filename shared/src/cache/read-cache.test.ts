@@ -1,60 +1,50 @@
-import { HybridCache, Uncached } from './hybrid-cache';
-import { cacheKey } from './keys';
-import { decodeEntry, UNAVAILABLE, type BusMessage, type L2Read, type L2Store } from './l2-cache';
+import type { CacheKeySpace } from './key-space';
+import type { InvalidationHandlers, InvalidationSource } from './invalidation-source';
+import { decodeEntry, encodeEntry, UNAVAILABLE, type L2Read, type L2Reads } from './l2-cache';
+import { ReadCache, Uncached } from './read-cache';
 
 /**
- * The cache core's own logic — single-flight, grace, epochs, generations, pending L2
- * invalidations, values never cached — with an in-memory L2 and a clock the test moves.
- * (test/cache/ runs the same cache on real Redis.)
+ * The read cache's own logic — single-flight, grace, epochs, generations, values never
+ * cached, invalidations heard — with an in-memory L2, an invalidation channel the test
+ * speaks on, and a clock the test moves. (test/cache/ runs the same cache on real Redis.)
  */
-class FakeL2 implements L2Store {
+class FakeL2 implements L2Reads {
   readonly entries = new Map<string, { payload: string; userId: string }>();
   readonly generations = new Map<string, number>();
-  readonly published: BusMessage[] = [];
   down = false;
   fallbackCount = 0;
 
   async read(key: string, userId: string): Promise<L2Read> {
     if (this.unavailable()) return UNAVAILABLE;
     const stored = this.entries.get(key);
-    return { entry: stored ? decodeEntry(stored.payload) : null, generation: String(this.generations.get(userId) ?? 0) };
+    return { entry: stored ? decodeEntry(stored.payload) : null, generation: this.generationOf(userId) };
   }
 
   async fill(key: string, userId: string, generation: string, payload: string): Promise<boolean> {
     if (this.unavailable()) return false;
-    if (generation !== '*' && generation !== String(this.generations.get(userId) ?? 0)) return false;
+    if (generation !== this.generationOf(userId)) return false;
     this.entries.set(key, { payload, userId });
     return true;
   }
 
-  async invalidate(userId: string, _aggregate?: string, announce?: BusMessage): Promise<number | typeof UNAVAILABLE> {
-    if (this.unavailable()) return UNAVAILABLE;
-    this.bump(userId);
-    let removed = 0;
-    for (const [key, stored] of this.entries) if (stored.userId === userId && this.entries.delete(key)) removed += 1;
-    if (announce) this.published.push(announce);
-    return removed;
+  /** What a CacheWriter's invalidation does to L2: a new generation, the user's entries gone. */
+  invalidate(userId: string): void {
+    this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
+    for (const [key, stored] of this.entries) if (stored.userId === userId) this.entries.delete(key);
   }
 
-  async writeThrough(userId: string, entries: { key: string; payload: string }[], announce?: BusMessage): Promise<boolean> {
-    if ((await this.invalidate(userId)) === UNAVAILABLE) return false;
-    for (const e of entries) this.entries.set(e.key, { payload: e.payload, userId });
-    if (announce) this.published.push(announce);
-    return true;
-  }
-
-  async publish(channel: string, message: string): Promise<boolean> {
-    if (this.unavailable()) return false;
-    this.published.push({ channel, message });
-    return true;
+  /** What a CacheWriter's write-through does to L2: a new generation and the user's entries replaced. */
+  writeThrough(userId: string, entries: Record<string, string>): void {
+    this.invalidate(userId);
+    for (const [key, json] of Object.entries(entries)) this.entries.set(key, { payload: encodeEntry(json, clock + TTL, clock + TTL + GRACE), userId });
   }
 
   isHealthy(): boolean {
     return !this.down;
   }
 
-  private bump(userId: string): void {
-    this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
+  private generationOf(userId: string): string {
+    return String(this.generations.get(userId) ?? 0);
   }
 
   private unavailable(): boolean {
@@ -63,15 +53,44 @@ class FakeL2 implements L2Store {
   }
 }
 
+/** The writers' side of the invalidation channel. */
+class FakeChannel implements InvalidationSource {
+  private handlers: InvalidationHandlers | null = null;
+  async start(handlers: InvalidationHandlers): Promise<void> {
+    this.handlers = handlers;
+  }
+  async close(): Promise<void> {
+    this.handlers = null;
+  }
+  invalidate(userId: string): void {
+    this.handlers?.invalidate(userId);
+  }
+  resync(): void {
+    this.handlers?.resync();
+  }
+}
+
 const TTL = 1_000;
 const GRACE = 500;
 /** Past any entry's expiry: TTLs carry up to 10 % of jitter. */
 const PAST_TTL = TTL * 1.1 + 1;
+const keys: CacheKeySpace = {
+  userOf: (key) => /^t:(\w+):/.exec(key)?.[1] ?? null,
+  tagKey: (userId) => `t:${userId}:keys`,
+  generationKey: (userId) => `t:${userId}:gen`,
+  invalidationChannel: 't:invalidate',
+};
 let clock: number;
 let l2: FakeL2;
-let cache: HybridCache;
-const key = (userId: string, aggregate = 'patterns') => cacheKey('t', { userId, aggregate, period: '-' });
+let channel: FakeChannel;
+let cache: ReadCache;
+const key = (userId: string, aggregate = 'patterns') => `t:${userId}:${aggregate}`;
 const options = { queryType: 'behavioralPatterns' as const, ttlMs: TTL, graceMs: GRACE };
+const newCache = async (source: InvalidationSource | null = null) => {
+  const made = new ReadCache({ keys, redis: null, l2, invalidations: source, now: () => clock, l1MaxEntries: 100, l1MaxBytes: 1_000_000 });
+  await made.ready();
+  return made;
+};
 
 /** A loader that counts its calls and can be held open until `release()`. */
 function loader<T>(value: T) {
@@ -94,10 +113,11 @@ function loader<T>(value: T) {
   };
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   clock = 1_000_000;
   l2 = new FakeL2();
-  cache = new HybridCache({ redis: null, l2, now: () => clock, prefix: 't', l1MaxEntries: 100, l1MaxBytes: 1_000_000 });
+  channel = new FakeChannel();
+  cache = await newCache(channel);
 });
 
 afterEach(() => cache.close());
@@ -137,12 +157,13 @@ it('serves an expired entry within its grace as stale while one refresh runs, an
   expect(await cache.getOrSet(key('b'), third.load, options)).toEqual({ value: { v: 3 }, tier: 'loader', stale: false });
 });
 
-it('does not keep in L1 what a load read before an invalidation of its user (epochs)', async () => {
+it('does not keep in L1 what a load read before an invalidation of its user was heard (epochs)', async () => {
   const old = loader({ v: 'old' });
   old.hold();
   const racing = cache.getOrSet(key('c'), old.load, options);
   await new Promise((resolve) => setImmediate(resolve));
-  await cache.invalidateUser('c');
+  l2.invalidate('c'); // a writer's invalidation: L2 first, then the message
+  channel.invalidate('c');
   old.release();
   expect((await racing).value).toEqual({ v: 'old' }); // the reader that asked still gets its answer
   const fresh = loader({ v: 'new' });
@@ -154,27 +175,28 @@ it('never puts a load back into L2 over a write-through that happened during it 
   old.hold();
   const racing = cache.getOrSet(key('d'), old.load, options);
   await new Promise((resolve) => setImmediate(resolve));
-  await cache.writeThroughUsers([{ userId: 'd', entries: [{ key: key('d'), json: '{"v":"written"}', queryType: 'behavioralPatterns' }] }]);
+  l2.writeThrough('d', { [key('d')]: '{"v":"written"}' });
+  channel.invalidate('d');
   old.release();
   await racing;
   expect(decodeEntry(l2.entries.get(key('d'))!.payload).json).toBe('{"v":"written"}');
+  // …and the next read is the written value, from L2.
+  expect(await cache.getOrSet(key('d'), loader({ v: 'unused' }).load, options)).toEqual({ value: { v: 'written' }, tier: 'l2', stale: false });
 });
 
-it('does not trust a user\'s L2 entries after an invalidation Redis missed, until it lands', async () => {
+it('drops all of L1 when the invalidation channel says messages may have been missed (resync)', async () => {
   await cache.getOrSet(key('e'), loader({ v: 1 }).load, options);
-  l2.down = true;
-  await cache.invalidateUser('e'); // L1 dropped, L2 still holds v1
-  expect(l2.entries.has(key('e'))).toBe(true);
-  l2.down = false;
-  const fresh = loader({ v: 2 });
-  // The read first completes the invalidation, so the old L2 entry is not served.
-  expect(await cache.getOrSet(key('e'), fresh.load, options)).toEqual({ value: { v: 2 }, tier: 'loader', stale: false });
-  expect(fresh.calls).toBe(1);
+  await cache.getOrSet(key('e2'), loader({ v: 1 }).load, options);
+  l2.writeThrough('e', { [key('e')]: '{"v":2}' }); // its message was lost
+  channel.resync();
+  expect(await cache.getOrSet(key('e'), loader({ v: 'unused' }).load, options)).toEqual({ value: { v: 2 }, tier: 'l2', stale: false });
+  expect((await cache.getOrSet(key('e2'), loader({ v: 'unused' }).load, options)).tier).toBe('l2');
+  expect(cache.getStats().stats.invalidations).toBe(0);
 });
 
 it('reads through L2 when L1 has nothing, and answers from the loader while L2 is down', async () => {
   await cache.getOrSet(key('f'), loader({ v: 1 }).load, options);
-  const other = new HybridCache({ redis: null, l2, now: () => clock, prefix: 't', l1MaxEntries: 100, l1MaxBytes: 1_000_000 });
+  const other = await newCache();
   try {
     expect(await other.getOrSet(key('f'), loader({ v: 'unused' }).load, options)).toEqual({ value: { v: 1 }, tier: 'l2', stale: false });
     l2.down = true;
@@ -194,11 +216,18 @@ it('caches nothing of a value the loader marks Uncached, in either tier', async 
   expect(cache.getStats().l1MemorySize).toBe(0);
 });
 
-it('drops one user\'s entries from both tiers on invalidation, and no other user\'s', async () => {
+it('drops one user\'s L1 entries when an invalidation is heard, and no other user\'s', async () => {
   await cache.getOrSet(key('i'), loader({ v: 1 }).load, options);
+  await cache.getOrSet(key('i', 'missions'), loader({ v: 1 }).load, options);
   await cache.getOrSet(key('j'), loader({ v: 1 }).load, options);
-  await cache.invalidateUser('i');
-  expect([...l2.entries.keys()]).toEqual([key('j')]);
-  expect(await cache.getOrSet(key('i'), loader({ v: 2 }).load, options)).toEqual({ value: { v: 2 }, tier: 'loader', stale: false });
+  l2.writeThrough('i', { [key('i')]: '{"v":2}' });
+  channel.invalidate('i');
+  expect(await cache.getOrSet(key('i'), loader({ v: 'unused' }).load, options)).toEqual({ value: { v: 2 }, tier: 'l2', stale: false });
+  expect(await cache.getOrSet(key('i', 'missions'), loader({ v: 3 }).load, options)).toEqual({ value: { v: 3 }, tier: 'loader', stale: false });
   expect((await cache.getOrSet(key('j'), loader({ v: 0 }).load, options)).tier).toBe('l1');
+  expect(cache.getStats().stats.invalidations).toBe(1);
+});
+
+it('refuses a key outside its key space', async () => {
+  await expect(cache.getOrSet('not-a-key', loader(1).load, options)).rejects.toThrow(/not a cache key/);
 });
