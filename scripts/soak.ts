@@ -19,6 +19,7 @@ import pg from 'pg';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { loadConfig } from '@shared/config/config';
 import { cacheWriter } from '@shared/runtime/infrastructure';
 import { bootApi, type ApiProcess } from '../services/api/src/main';
 import { startWorkerRuntime, type WorkerRuntime } from '../workers/src/worker-runtime';
@@ -171,7 +172,8 @@ async function soak(args: string[]): Promise<number> {
   const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/analytics');
   databaseUrl.pathname = `/soak_${id}`;
   const clusterMode = Boolean(process.env.REDIS_CLUSTER_NODES);
-  Object.assign(process.env, {
+  const config = loadConfig({
+    ...process.env,
     DATABASE_URL: databaseUrl.toString(),
     QUEUE_PREFIX: clusterMode ? `{soak${id}}` : `soak${id}`,
     CACHE_PREFIX: `soak${id}`,
@@ -180,7 +182,7 @@ async function soak(args: string[]): Promise<number> {
     API_KEYS: `ingest:${randomBytes(16).toString('hex')},read:${randomBytes(16).toString('hex')},admin:${randomBytes(16).toString('hex')}`,
   });
   console.log(`soak ${id}: ${options.durationS} s at ${count(options.rate)} messages/s, ${count(options.users)} users, report every ${options.intervalS} s, warm-up ${options.warmupS} s`);
-  console.log(`database soak_${id}, prefixes ${process.env.QUEUE_PREFIX} / ${process.env.CACHE_PREFIX}, pid ${process.pid}, node ${process.version}`);
+  console.log(`database soak_${id}, prefixes ${config.queuePrefix} / ${config.cachePrefix}, pid ${process.pid}, node ${process.version}`);
 
   let api: ApiProcess | undefined;
   let runtime: WorkerRuntime | undefined;
@@ -191,7 +193,7 @@ async function soak(args: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    api = await bootApi({ name: 'study-analytics-soak' });
+    api = await bootApi({ config, name: 'study-analytics-soak' });
     const started = api;
     runtime = await startWorkerRuntime({ config: api.config, logger: api.logger, db: api.infra.db, cache: cacheWriter(api.config, api.logger, api.infra.redis, api.infra.registry), registry: api.infra.registry }, { scheduler: true });
     publisher = new EventPublisher({ connection: api.infra.producerRedis, prefix: api.config.queuePrefix });
@@ -275,7 +277,7 @@ async function soak(args: string[]): Promise<number> {
       await deleteKeys(infra.redis, `${config.cachePrefix}:*`).catch(() => 0);
       await api.shutdown.close('soak finished');
     }
-    await dropDatabase(process.env.DATABASE_URL!).catch((error: Error) => console.error(`could not drop soak_${id}: ${error.message}`));
+    await dropDatabase(config.database.url).catch((error: Error) => console.error(`could not drop soak_${id}: ${error.message}`));
   }
 }
 

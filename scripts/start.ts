@@ -61,9 +61,10 @@ async function chooseMode(argv: string[], env: NodeJS.ProcessEnv): Promise<'serv
   return redisUp || postgresUp ? 'server' : 'embedded';
 }
 
-async function bootEmbedded(options: { name: string; siblingMetrics: () => Promise<never[] | Awaited<ReturnType<WorkerProcesses['collectMetrics']>>> }) {
-  const root = process.env.EMBEDDED_DATA_DIR || resolve(__dirname, '..', '.embedded');
-  const postgres: RunningPostgres = await startEmbeddedPostgres({ root, database: 'analytics', log: (line) => process.stderr.write(`embedded: ${line}\n`) });
+/** `env` (this process's environment, a copy) gains the embedded PostgreSQL's URL and the mode, for this process and its workers. */
+async function bootEmbedded(env: NodeJS.ProcessEnv, options: { name: string; siblingMetrics: () => Promise<never[] | Awaited<ReturnType<WorkerProcesses['collectMetrics']>>> }) {
+  const root = env.EMBEDDED_DATA_DIR || resolve(__dirname, '..', '.embedded');
+  const postgres: RunningPostgres = await startEmbeddedPostgres({ root, database: 'analytics', env, log: (line) => process.stderr.write(`embedded: ${line}\n`) });
   // If this process exits without its shutdown (the deadline passed), PostgreSQL still gets its fast shutdown.
   process.on('exit', () => {
     try {
@@ -72,15 +73,16 @@ async function bootEmbedded(options: { name: string; siblingMetrics: () => Promi
       // already stopped
     }
   });
-  process.env.RUNTIME_MODE = 'embedded';
-  process.env.DATABASE_URL = postgres.url;
-  process.env.DATABASE_CONNECTION_LIMIT ||= EMBEDDED_CONNECTION_LIMIT;
-  process.env.WORKER_PROCESSES ||= EMBEDDED_WORKER_PROCESSES;
-  process.env.WORKER_CONCURRENCY ||= EMBEDDED_WORKER_CONCURRENCY;
+  env.RUNTIME_MODE = 'embedded';
+  env.DATABASE_URL = postgres.url;
+  env.DATABASE_CONNECTION_LIMIT ||= EMBEDDED_CONNECTION_LIMIT;
+  env.WORKER_PROCESSES ||= EMBEDDED_WORKER_PROCESSES;
+  env.WORKER_CONCURRENCY ||= EMBEDDED_WORKER_CONCURRENCY;
   let api: ApiProcess<Awaited<ReturnType<typeof bootEmbeddedApi>>['infra']> | undefined;
   try {
     api = await bootEmbeddedApi({
       ...options,
+      config: loadConfig(env),
       handleSignals: true,
       // PostgreSQL stops last: after the connections of this process are closed.
       onShutdown: (shutdown) => shutdown.add(2, { name: 'embedded postgres', run: async () => {
@@ -112,8 +114,10 @@ async function main(): Promise<void> {
   let workers: WorkerProcesses | undefined;
   const siblingMetrics = async () => (await workers?.collectMetrics()) ?? [];
   const name = 'study-analytics';
-  const mode = await chooseMode(process.argv.slice(2), process.env);
-  const api = mode === 'embedded' ? await bootEmbedded({ name, siblingMetrics }) : await bootApi({ name, handleSignals: true, siblingMetrics });
+  // What this process and its worker processes are configured from.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const mode = await chooseMode(process.argv.slice(2), env);
+  const api = mode === 'embedded' ? await bootEmbedded(env, { name, siblingMetrics }) : await bootApi({ config: loadConfig(env), name, handleSignals: true, siblingMetrics });
   const processes = api.config.workerProcesses ?? availableParallelism();
   if (processes === 0) {
     const { config, logger, infra } = api;
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
     api.shutdown.add(1, { name: 'workers', run: () => runtime.close() });
     return;
   }
-  workers = startWorkerProcesses({ count: processes, logger: api.logger });
+  workers = startWorkerProcesses({ count: processes, logger: api.logger, env });
   api.shutdown.add(1, { name: 'worker processes', run: () => workers!.close() });
 }
 

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Queue } from 'bullmq';
 import { redisQueueBackend } from '@shared/queues/queue-backend';
 import pg from 'pg';
+import { loadConfig } from '@shared/config/config';
 import { applyMigrations } from '@shared/db/migrate';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
@@ -101,18 +102,6 @@ async function waitForWorkers(workers: WorkerProcesses, queue: (name: string) =>
   }
 }
 
-/** process.env as bootApi reads it, with `overrides`, for the duration of `work`. */
-async function withEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    return await work();
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
-
 export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Promise<BenchSystem> {
   progress('starting a private redis-server (noeviction, no persistence)…');
   const redis = await startRedisServer(['--maxmemory-policy', 'noeviction', '--enable-debug-command', 'local']);
@@ -143,7 +132,7 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
   };
   const extraApis: ApiHandle[] = [];
   const boot = async (overrides: Record<string, string>, siblingMetrics?: () => Promise<MetricsSnapshot[]>): Promise<ApiHandle> => {
-    const api = await withEnv({ ...env, ...overrides }, () => bootApi({ name: 'study-analytics-bench', siblingMetrics }));
+    const api = await bootApi({ config: loadConfig({ ...process.env, ...env, ...overrides }), name: 'study-analytics-bench', siblingMetrics });
     const handle = { api, baseUrl: `http://127.0.0.1:${api.server.port}` };
     cleanup.add(`API on port ${api.server.port}`, () => api.shutdown.close('bench done'));
     return handle;

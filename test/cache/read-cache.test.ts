@@ -154,11 +154,11 @@ describe('the read cache and the cache writer on real Redis', () => {
     };
     const options = { ...opts, prepare };
     expect(a.peekPrepared(key('prep'), options)).toBeUndefined();
-    const loaded = await a.getOrSetPrepared(key('prep'), async () => ({ z: 1, a: [2] }), options);
+    const loaded = (await a.getOrSetPrepared(key('prep'), async () => ({ z: 1, a: [2] }), options))!;
     expect([loaded.tier, loaded.value.bytes.toString()]).toEqual(['loader', '{"z":1,"a":[2]}']);
     expect(a.peekPrepared(key('prep'), options)).toBe(loaded.value);
-    expect((await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options)).value).toBe(loaded.value);
-    const fromL2 = await b.getOrSetPrepared(key('prep'), async () => ({ other: true }), options);
+    expect((await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options))?.value).toBe(loaded.value);
+    const fromL2 = (await b.getOrSetPrepared(key('prep'), async () => ({ other: true }), options))!;
     expect([fromL2.tier, fromL2.value.bytes.toString()]).toEqual(['l2', '{"z":1,"a":[2]}']);
     expect(b.peekPrepared(key('prep'), options)).toBe(fromL2.value);
     expect(seen.map((s) => s.tier)).toEqual(['loader', 'l2']);
@@ -166,7 +166,7 @@ describe('the read cache and the cache writer on real Redis', () => {
     // A value written through is served from its text too; no loader runs.
     await writeThrough(await factory.writer(), 'prep', { [key('prep')]: { fresh: 1 } });
     await eventually(() => a.peekPrepared(key('prep'), options) === undefined, 2_000);
-    const written = await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options);
+    const written = (await a.getOrSetPrepared(key('prep'), async () => ({ other: true }), options))!;
     expect([written.tier, written.value.bytes.toString()]).toEqual(['l2', '{"fresh":1}']);
   });
 });

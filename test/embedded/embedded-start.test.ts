@@ -112,9 +112,15 @@ async function ready(run: Run): Promise<{ status: string; mode?: string; absent?
   }, 180_000, run);
 }
 
-/** Every process of the run: its process group, and the embedded PostgreSQL (its own group, its data folder). */
+/**
+ * Every live process of the run: its process group, and the embedded PostgreSQL (its own
+ * group, its data folder). Zombies are not counted: they have exited, and one whose parent
+ * exited first (pnpm's own helpers) stays a zombie here, where pid 1 does not reap.
+ */
 function processesOf(run: Run): string[] {
-  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' }).split('\n');
+  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => !/^\s*\d+\s+\d+\s+Z/.test(line));
   const postmasterPid = existsSync(join(dataDir, 'postgres', 'postmaster.pid')) ? Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) : -1;
   return lines.filter((line) => {
     const [pid, pgid] = line.trim().split(/\s+/).map(Number);

@@ -47,7 +47,8 @@ interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
-export function startWorkerProcesses(options: { count: number; logger: Logger; env?: NodeJS.ProcessEnv; stopTimeoutMs?: number }): WorkerProcesses {
+/** `env`: the environment each child reads its configuration from (the parent's, with what the entry point decided). */
+export function startWorkerProcesses(options: { count: number; logger: Logger; env: NodeJS.ProcessEnv; stopTimeoutMs?: number }): WorkerProcesses {
   const { logger } = options;
   const slots: Slot[] = Array.from({ length: options.count }, (_, index) => ({ index, child: null, startedAt: 0, restartDelayMs: RESTART_MIN_MS }));
   let closing: Promise<void> | undefined;
@@ -55,7 +56,7 @@ export function startWorkerProcesses(options: { count: number; logger: Logger; e
 
   const spawn = (slot: Slot) => {
     const child = fork(WORKER_ENTRY, [], {
-      env: { ...(options.env ?? process.env), WORKER_PROCESS_INDEX: String(slot.index) },
+      env: { ...options.env, WORKER_PROCESS_INDEX: String(slot.index) },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

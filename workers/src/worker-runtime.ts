@@ -60,20 +60,8 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
 
   const locksOf = (worker: keyof Config['workerLocks']['lockDurationMs']) => ({ lockDurationMs: config.workerLocks.lockDurationMs[worker], stalledIntervalMs: config.workerLocks.stalledIntervalMs });
   const ingest = { locks: locksOf('ingest'), store: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, batching: config.ingestBatch };
-  const eventWorker = new IngestWorker({
-    ...ingest,
-    queueName: QUEUE_NAMES.behavioralEvent,
-    schema: behavioralEventSchema,
-    table: 'behavioral_events',
-    insert: async (rows) => (await insertEvents(deps.db.pool, rows)).inserted,
-  });
-  const sessionWorker = new IngestWorker({
-    ...ingest,
-    queueName: QUEUE_NAMES.sessionCompleted,
-    schema: sessionCompletedSchema,
-    table: 'study_sessions',
-    insert: async (rows) => (await insertSessions(deps.db.pool, rows)).inserted,
-  });
+  const eventWorker = new IngestWorker({ ...ingest, queueName: QUEUE_NAMES.behavioralEvent, schema: behavioralEventSchema, table: 'behavioral_events', insert: async (rows) => (await insertEvents(deps.db.pool, rows)).inserted });
+  const sessionWorker = new IngestWorker({ ...ingest, queueName: QUEUE_NAMES.sessionCompleted, schema: sessionCompletedSchema, table: 'study_sessions', insert: async (rows) => (await insertSessions(deps.db.pool, rows)).inserted });
   const recomputeWorker = createRecomputeWorker({
     db: deps.db,
     cache: deps.cache,

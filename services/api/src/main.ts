@@ -33,6 +33,8 @@ export interface ApiProcess<I extends Pick<Infrastructure, 'db' | 'cache' | 'reg
 }
 
 export interface BootOptions {
+  /** Read by the entry point (loadConfig), never here. */
+  config: Config;
   name: string;
   handleSignals?: boolean;
   siblingMetrics?: AppDeps['siblingMetrics'];
@@ -42,7 +44,7 @@ export interface BootOptions {
 
 /** The config, logger, shutdown and migrations every composition root of the API starts with. */
 async function prepare(options: BootOptions) {
-  const config = loadConfig();
+  const { config } = options;
   const logger = createLogger({ level: config.logLevel, name: options.name });
   // Steps are added as their resources come up, and signals are handled from the first
   // moment, so a SIGTERM during start closes what exists instead of killing the process.
@@ -85,7 +87,7 @@ async function serve<I extends Pick<Infrastructure, 'db' | 'cache' | 'registry' 
 }
 
 /** Boots the API on Redis and PostgreSQL servers; the all-in-one process (scripts/start.ts) adds the workers to it. */
-export async function bootApi(options: BootOptions = { name: 'study-analytics-api' }): Promise<ApiProcess> {
+export async function bootApi(options: BootOptions): Promise<ApiProcess> {
   const base = await prepare(options);
   const infra = await createInfrastructure(base.config, base.logger, { applicationName: options.name });
   base.shutdown.add(2, { name: 'infrastructure', run: () => infra.close() });
@@ -114,9 +116,11 @@ export function exitWithOneLine(error: Error): never {
 }
 
 if (require.main === module) {
-  const options = { name: 'study-analytics-api', handleSignals: true };
   // RUNTIME_MODE=embedded: an API beside `pnpm start`'s embedded PostgreSQL (DATABASE_URL pointing at it).
   Promise.resolve()
-    .then((): Promise<unknown> => (loadConfig().mode === 'embedded' ? bootEmbeddedApi(options) : bootApi(options)))
+    .then((): Promise<unknown> => {
+      const options = { config: loadConfig(), name: 'study-analytics-api', handleSignals: true };
+      return options.config.mode === 'embedded' ? bootEmbeddedApi(options) : bootApi(options);
+    })
     .catch(exitWithOneLine);
 }

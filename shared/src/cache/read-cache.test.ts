@@ -1,7 +1,7 @@
 import type { CacheKeySpace } from './key-space';
 import type { InvalidationHandlers, InvalidationSource } from './invalidation-source';
 import { decodeEntry, encodeEntry, UNAVAILABLE, type L2Read, type L2Reads } from './l2-cache';
-import { ReadCache, Uncached } from './read-cache';
+import { ReadCache } from './read-cache';
 
 /**
  * The read cache's own logic — single-flight, grace, epochs, generations, values never
@@ -207,11 +207,13 @@ it('reads through L2 when L1 has nothing, and answers from the loader while L2 i
   }
 });
 
-it('caches nothing of a value the loader marks Uncached, in either tier', async () => {
-  const empty = loader(new Uncached({ empty: true }));
-  expect((await cache.getOrSet(key('h'), empty.load, options)).value).toEqual({ empty: true });
-  expect((await cache.getOrSet(key('h'), empty.load, options)).tier).toBe('loader');
-  expect(empty.calls).toBe(2);
+it('caches nothing when the loader finds nothing, and prepares nothing', async () => {
+  const nothing = loader<{ v: number } | undefined>(undefined);
+  const prepare = jest.fn((json: string) => json);
+  expect(await cache.getOrSetPrepared(key('h'), nothing.load, { ...options, prepare })).toBeUndefined();
+  expect((await cache.getOrSet(key('h'), nothing.load, options)).value).toBeUndefined();
+  expect(nothing.calls).toBe(2);
+  expect(prepare).not.toHaveBeenCalled();
   expect(l2.entries.size).toBe(0);
   expect(cache.getStats().l1MemorySize).toBe(0);
 });

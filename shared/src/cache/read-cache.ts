@@ -5,19 +5,11 @@ import type { RedisClient } from '../redis/redis-connection';
 import { createReadCacheMetrics, type ReadCacheMetrics } from './cache-metrics';
 import type { InvalidationSource } from './invalidation-source';
 import { InvalidKeyError, type CacheKeySpace } from './key-space';
-import { deepFreeze, L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
+import { L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
 import { encodeEntry, L2Cache, UNAVAILABLE, type L2Reads } from './l2-cache';
 import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
-
-/**
- * What a loader returns for a value that must not be cached in either tier (the constant
- * empty shape of an unknown user: caching it would let anyone fill Redis with made-up ids).
- */
-export class Uncached<T> {
-  constructor(readonly value: T) {}
-}
 
 export interface ReadCacheOptions {
   /** The keys' layout: which user a key belongs to, where the user's bookkeeping lives in Redis. */
@@ -128,7 +120,7 @@ export class ReadCache {
     });
   }
 
-  async getOrSet<T>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions): Promise<CacheResult<T>> {
+  async getOrSet<T>(key: string, loader: () => Promise<T | undefined>, options: ReadOptions): Promise<CacheResult<T>> {
     const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
     return { value: found.entry?.value as T, tier: found.tier, stale: found.stale };
   }
@@ -138,11 +130,12 @@ export class ReadCache {
    * response bytes and ETag): `prepare` turns the text into that form once per L1 entry,
    * and an L1 hit returns the form already made. `prepare` should be one function for the
    * cache's lifetime (a new function prepares again). The loader's value is serialized
-   * with JSON.stringify before it is prepared, as it would be for L2.
+   * with JSON.stringify before it is prepared, as it would be for L2. Undefined when the
+   * loader found nothing (returned undefined): nothing is cached then.
    */
-  async getOrSetPrepared<T, P>(key: string, loader: () => Promise<T | Uncached<T>>, options: ReadOptions & { prepare: Prepare<P> }): Promise<CacheResult<P>> {
+  async getOrSetPrepared<T, P>(key: string, loader: () => Promise<T | undefined>, options: ReadOptions & { prepare: Prepare<P> }): Promise<CacheResult<P> | undefined> {
     const found = this.l1Hit(key, options) ?? (await this.lookup(key, loader, options));
-    if (!found.entry) throw new TypeError(`the loader of ${key} returned undefined: nothing to prepare`);
+    if (!found.entry) return undefined;
     return { value: found.entry.preparedWith(options.prepare, found.tier), tier: found.tier, stale: found.stale };
   }
 
@@ -265,12 +258,6 @@ export class ReadCache {
       return { entry: new L1Entry(key, stale.json, stale.expiresAt, stale.staleUntil), tier: 'l2', stale: true };
     }
     if (loaded === undefined) return { entry: undefined, tier: 'loader', stale: false };
-    if (loaded instanceof Uncached) {
-      // Never stored: served as the loader gave it (frozen), and its text only for readers that prepare it.
-      const value = deepFreeze(loaded.value);
-      return { entry: new L1Entry(key, JSON.stringify(value) ?? 'null', 0, 0, value), tier: 'loader', stale: false };
-    }
-
     const json = JSON.stringify(loaded);
     const { expiresAt, staleUntil, pxMs } = entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs, this.now());
     const entry = this.storeL1IfCurrent(key, userId, epoch, { json, expiresAt, staleUntil });

@@ -32,6 +32,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   /** Lines for the log (recovery, initdb). */
   log?: (message: string) => void;
+  /** The environment initdb and postgres run with (the entry point's; locale variables are set here). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface RunningPostgres {
@@ -198,14 +200,14 @@ async function recoverLeftover(root: string, dataDir: string, log: (m: string) =
   // Its backends go with it; postmaster.pid is checked again by the new postmaster.
 }
 
-async function initdb(binary: string, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
+async function initdb(binary: string, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined, env: NodeJS.ProcessEnv): Promise<void> {
   const pwfile = join(tmpdir(), `embedded-pg-${randomBytes(6).toString('hex')}`);
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) chownSync(pwfile, owner.uid, owner.gid);
   try {
     await execFileAsync(binary, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], {
       ...(owner ?? {}),
-      env: { ...process.env, LC_ALL: 'C' },
+      env: { ...env, LC_ALL: 'C' },
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -247,7 +249,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     mkdirSync(dataDir, { mode: 0o700 });
     if (owner) chownSync(dataDir, owner.uid, owner.gid);
     log(`creating the embedded PostgreSQL cluster in ${dataDir}`);
-    await initdb(binaries.initdb, dataDir, password, owner);
+    await initdb(binaries.initdb, dataDir, password, owner, options.env);
   }
 
   const port = options.port || (await freePort());
@@ -258,7 +260,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ...(owner ?? {}),
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, LC_MESSAGES: 'C' },
+    env: { ...options.env, LC_MESSAGES: 'C' },
   });
   closeSync(out);
   child.unref();

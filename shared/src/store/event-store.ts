@@ -12,28 +12,40 @@ export interface InsertResult {
   userIds: string[];
 }
 
-function column<T, V>(rows: T[], pick: (row: T) => V | undefined): (V | null)[] {
-  return rows.map((row) => {
-    const value = pick(row);
-    return value === undefined ? null : value;
+/**
+ * The array parameters of an `INSERT … SELECT * FROM unnest(...)`: one array per column,
+ * from each row's values in column order (undefined stored as NULL).
+ */
+function columns<T>(rows: readonly T[], valuesOf: (row: T) => unknown[]): unknown[][] {
+  const out: unknown[][] = [];
+  rows.forEach((row, r) => {
+    valuesOf(row).forEach((value, c) => {
+      (out[c] ??= new Array(rows.length))[r] = value === undefined ? null : value;
+    });
   });
+  return out;
 }
 
-/** Promotes the properties the aggregates filter and sum on to columns. */
-function promoted(event: BehavioralEvent) {
+/** An event's values in behavioral_events' column order; the properties the aggregates filter and sum on are promoted to columns. */
+function eventValues(event: BehavioralEvent): unknown[] {
   const p = event.properties as Record<string, unknown>;
-  return {
-    objectiveId: p.objectiveId as string | undefined,
-    missionId: p.missionId as string | undefined,
-    sessionId: p.sessionId as string | undefined,
-    correct: p.correct as boolean | undefined,
-    responseMs: p.responseMs as number | undefined,
-    durationMs: p.durationMs as number | undefined,
-    successScore: p.successScore as number | undefined,
-    stress: p.stress as number | undefined,
-    interventionType: p.interventionType as string | undefined,
-    contentType: p.contentType as string | undefined,
-  };
+  return [
+    event.eventId,
+    event.userId,
+    event.type,
+    event.occurredAt,
+    JSON.stringify(event.properties),
+    p.objectiveId,
+    p.missionId,
+    p.sessionId,
+    p.correct,
+    p.responseMs,
+    p.durationMs,
+    p.successScore,
+    p.stress,
+    p.interventionType,
+    p.contentType,
+  ];
 }
 
 /**
@@ -49,13 +61,12 @@ async function touchUsers(db: Queryable, activity: { userId: string; at: string 
      SELECT u, max(t), 1 FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
      ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
        ingest_version = analytics_users.ingest_version + 1`,
-    [activity.map((a) => a.userId), activity.map((a) => a.at)],
+    columns(activity, (a) => [a.userId, a.at]),
   );
 }
 
 export async function insertEvents(db: Queryable, events: BehavioralEvent[]): Promise<InsertResult> {
   if (events.length === 0) return { inserted: 0, userIds: [] };
-  const cols = events.map(promoted);
   const result = await db.query<{ user_id: string }>(
     `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
        correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
@@ -63,23 +74,7 @@ export async function insertEvents(db: Queryable, events: BehavioralEvent[]): Pr
        $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
      ON CONFLICT (event_id) DO NOTHING
      RETURNING user_id`,
-    [
-      events.map((e) => e.eventId),
-      events.map((e) => e.userId),
-      events.map((e) => e.type),
-      events.map((e) => e.occurredAt),
-      events.map((e) => JSON.stringify(e.properties)),
-      column(cols, (c) => c.objectiveId),
-      column(cols, (c) => c.missionId),
-      column(cols, (c) => c.sessionId),
-      column(cols, (c) => c.correct),
-      column(cols, (c) => c.responseMs),
-      column(cols, (c) => c.durationMs),
-      column(cols, (c) => c.successScore),
-      column(cols, (c) => c.stress),
-      column(cols, (c) => c.interventionType),
-      column(cols, (c) => c.contentType),
-    ],
+    columns(events, eventValues),
   );
   await touchUsers(db, events.map((e) => ({ userId: e.userId, at: e.occurredAt })));
   return { inserted: result.rowCount ?? 0, userIds: [...new Set(result.rows.map((r) => r.user_id))] };
@@ -94,17 +89,7 @@ export async function insertSessions(db: Queryable, sessions: SessionCompleted[]
        AS x(s, u, st, en, c, k, a, m, o)
      ON CONFLICT (session_id) DO NOTHING
      RETURNING user_id`,
-    [
-      sessions.map((s) => s.sessionId),
-      sessions.map((s) => s.userId),
-      sessions.map((s) => s.startedAt),
-      sessions.map((s) => s.endedAt),
-      sessions.map((s) => s.cardsReviewed),
-      sessions.map((s) => s.correctCount),
-      column(sessions, (s) => s.avgResponseMs),
-      column(sessions, (s) => s.missionId),
-      sessions.map((s) => JSON.stringify(s.objectiveIds ?? [])),
-    ],
+    columns(sessions, (s) => [s.sessionId, s.userId, s.startedAt, s.endedAt, s.cardsReviewed, s.correctCount, s.avgResponseMs, s.missionId, JSON.stringify(s.objectiveIds ?? [])]),
   );
   await touchUsers(db, sessions.map((s) => ({ userId: s.userId, at: s.endedAt })));
   return { inserted: result.rowCount ?? 0, userIds: [...new Set(result.rows.map((r) => r.user_id))] };

@@ -1,6 +1,6 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyHistory } from '@shared/aggregates/user-history';
-import { Uncached, type CacheTier, type ReadCache } from '@shared/cache/read-cache';
+import type { CacheTier, ReadCache } from '@shared/cache/read-cache';
 import { cacheKey, userOfKey } from '@shared/contracts/cache-keys';
 import type { QueryType } from '@shared/cache/ttl';
 import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
@@ -25,9 +25,10 @@ export interface AnalyticsResult {
 
 /**
  * The read model of the analytics routes: L1 → L2 → summary table; for a user with data
- * but no stored aggregate yet, one computation (single-flight through the cache) that is
- * stored for everyone; for an unknown user, the empty shape (zeros and nulls), computed
- * and never cached, so made-up ids cost no memory anywhere.
+ * but no stored aggregate yet, one computation of the user (shared by every read of that
+ * user meanwhile, whatever the route), stored in the summary table for the reads after it;
+ * for an unknown user, the empty shape (zeros and nulls), computed and never cached, so
+ * made-up ids cost no memory anywhere.
  *
  * The cache keeps each entry's answer ready to send (AggregateResponse, made once per L1
  * entry), so an L1 hit serializes nothing.
@@ -39,8 +40,10 @@ export class AnalyticsReadService {
   private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
   /** The cache's options per query type, made once. */
   private readonly readOptions: Map<QueryType, { queryType: QueryType; prepare: AnalyticsReadService['prepare'] }>;
-  /** One function for the cache's lifetime: the cache keeps what it made per entry. A load is most often a summary-table read. */
+  /** One function for the cache's lifetime: the cache keeps what it made per entry. What the cache loads is a summary-table row. */
   private readonly prepare = (json: string, key: string, tier: CacheTier) => AggregateResponse.fromStoredJson(json, userOfKey(key)!, tier === 'loader' ? 'db' : tier);
+  /** Computations of users without stored aggregates, one per user at a time. */
+  private readonly computing = new Map<string, Promise<{ computed: ComputedAggregates; stored: boolean }>>();
 
   constructor(
     private readonly deps: {
@@ -66,25 +69,25 @@ export class AnalyticsReadService {
     const options = this.readOptions.get(queryType)!;
     // The common read, an L1 hit: no loader, no promise of the cache's.
     const hit = this.deps.cache.peekPrepared(key, options);
-    if (hit) return { response: hit, tier: 'l1', refreshing: this.refreshIfAged(query.userId, queryType, hit.computedAtMs) };
-    let source: ServedTier = 'db';
-    const result = await this.deps.cache
-      .getOrSetPrepared<StoredAggregate, AggregateResponse>(
-        key,
-        async () => {
-          const stored = await this.deps.timed(() => readAggregate(this.deps.db.pool, query.userId, name, period));
-          if (stored) return stored;
-          source = 'compute';
-          return this.computeOnce(name, period, query.userId);
-        },
-        options,
-      )
-      .catch((error: unknown) => {
-        if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
-        throw error;
-      });
-    const response = result.value;
-    return { response, tier: result.tier === 'loader' ? source : result.tier, refreshing: this.refreshIfAged(query.userId, queryType, response.computedAtMs) };
+    if (hit) return this.answer(hit, 'l1', query.userId, queryType);
+    try {
+      // The loader finds the summary table's row or nothing (undefined: nothing is cached).
+      const cached = await this.deps.cache.getOrSetPrepared(key, async () => (await this.deps.timed(() => readAggregate(this.deps.db.pool, query.userId, name, period))) ?? undefined, options);
+      if (cached) return this.answer(cached.value, cached.tier === 'loader' ? 'db' : cached.tier, query.userId, queryType);
+      const { computed, stored } = await this.computeUser(query.userId);
+      const entry = this.entryOf(computed, name, period);
+      if (!stored) return this.answer(AggregateResponse.fromStoredJson(JSON.stringify(entry), query.userId, 'compute'), 'compute', query.userId, queryType);
+      // Stored for everyone: cached as the summary-table read after it would have cached it.
+      const filled = await this.deps.cache.getOrSetPrepared(key, async () => entry, options);
+      return this.answer(filled!.value, 'compute', query.userId, queryType);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
+      throw error;
+    }
+  }
+
+  private answer(response: AggregateResponse, tier: ServedTier, userId: string, queryType: QueryType): AnalyticsResult {
+    return { response, tier, refreshing: this.refreshIfAged(userId, queryType, response.computedAtMs) };
   }
 
   private refreshIfAged(userId: string, queryType: QueryType, computedAtMs: number): boolean {
@@ -96,20 +99,30 @@ export class AnalyticsReadService {
     return true;
   }
 
-  private async computeOnce(name: AggregateName, period: string, userId: string): Promise<StoredAggregate | Uncached<StoredAggregate>> {
-    const known = await this.deps.timed(() => userHasData(this.deps.db.pool, userId));
-    if (!known) {
-      const empty = computeUserAggregates(emptyHistory(userId, new Date()));
-      return new Uncached(this.entryOf(empty, name, period));
+  /**
+   * All aggregates of a user the summary table has none of: computed and stored (`stored`),
+   * or for an unknown user the empty shape, stored nowhere. One computation per user at a
+   * time, whichever routes ask.
+   */
+  private computeUser(userId: string): Promise<{ computed: ComputedAggregates; stored: boolean }> {
+    let computation = this.computing.get(userId);
+    if (!computation) {
+      computation = (async () => {
+        const known = await this.deps.timed(() => userHasData(this.deps.db.pool, userId));
+        if (!known) return { computed: computeUserAggregates(emptyHistory(userId, new Date())), stored: false };
+        // A newer computation stored first (`stored` false) is the one to cache, not this one.
+        const { computed, stored } = await recomputeUser({ db: this.deps.db, cache: null, cachePrefix: this.deps.cachePrefix }, userId);
+        return { computed, stored };
+      })().finally(() => this.computing.delete(userId));
+      this.computing.set(userId, computation);
     }
-    // Stored in PostgreSQL only: this read's own fill puts the entry in L1 and L2, and the
-    // user's other aggregates are read from the summary table when asked for. Writing
-    // through from inside the cache's own load would invalidate the very fill it runs in.
-    return this.entryOf((await recomputeUser({ db: this.deps.db, cache: null, cachePrefix: this.deps.cachePrefix }, userId)).computed, name, period);
+    return computation;
   }
 
-  private entryOf(computed: { computedAt: string; entries: { aggregate: string; period: string; data: unknown }[] }, name: AggregateName, period: string): StoredAggregate {
+  private entryOf(computed: ComputedAggregates, name: AggregateName, period: string): StoredAggregate {
     const entry = computed.entries.find((e) => e.aggregate === name && e.period === period)!;
     return { data: entry.data, computedAt: computed.computedAt };
   }
 }
+
+type ComputedAggregates = { computedAt: string; entries: { aggregate: string; period: string; data: unknown }[] };
