@@ -12,17 +12,16 @@
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Queue } from 'bullmq';
 import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { Cluster } from 'ioredis';
 import pg from 'pg';
-import { EventPublisher } from '@shared/queues/event-publisher';
+import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { loadConfig } from '@shared/config/config';
-import { cacheWriter } from '@shared/runtime/infrastructure';
+import { serverInfra } from '@shared/runtime/system';
 import { bootApi, type ApiProcess } from '../services/api/src/main';
-import { startWorkerRuntime, type WorkerRuntime } from '../workers/src/worker-runtime';
+import { startWorkerRuntime, workerDepsOf } from '../workers/src/worker-runtime';
 import { intFlag, numberFlag, parseFlags } from './cli/cli-flags';
 import { count, decimal, perSecond } from './cli/format';
 import { EXIT, runCli } from './cli/run-cli';
@@ -185,9 +184,8 @@ async function soak(args: string[]): Promise<number> {
   console.log(`database soak_${id}, prefixes ${config.queuePrefix} / ${config.cachePrefix}, pid ${process.pid}, node ${process.version}`);
 
   let api: ApiProcess | undefined;
-  let runtime: WorkerRuntime | undefined;
-  let publisher: EventPublisher | undefined;
   let monitor: QueueMonitor | undefined;
+  let runtime: { close(): Promise<void> } | undefined;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -195,9 +193,9 @@ async function soak(args: string[]): Promise<number> {
   try {
     api = await bootApi({ config, name: 'study-analytics-soak' });
     const started = api;
-    runtime = await startWorkerRuntime({ config: api.config, logger: api.logger, db: api.infra.db, cache: cacheWriter(api.config, api.logger, api.infra.redis, api.infra.registry), registry: api.infra.registry }, { scheduler: true });
-    publisher = new EventPublisher({ connection: api.infra.producerRedis, prefix: api.config.queuePrefix });
-    monitor = new QueueMonitor({ connection: api.infra.producerRedis, prefix: api.config.queuePrefix, names: [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute] });
+    runtime = await api.start('workers', 1, () => startWorkerRuntime(workerDepsOf(started), { scheduler: true }));
+    const { publisher } = api;
+    monitor = new QueueMonitor({ connection: serverInfra(api).producerRedis, prefix: api.config.queuePrefix, names: [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute] });
     const sender = new BatchSender(publisherDelivery(publisher), { maxInFlight: 4 });
     const traffic = new StudyTraffic({ seed: 1, users: options.users, userPrefix: 'soak-user' });
 
@@ -264,11 +262,11 @@ async function soak(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await publisher?.close();
     await monitor?.close();
-    await runtime?.close();
+    await runtime?.close(); // before the queues are emptied (closed once: the shutdown's call then returns at once)
     if (api) {
-      const { infra, config } = api;
+      const { config } = api;
+      const infra = serverInfra(api);
       for (const name of Object.values(QUEUE_NAMES)) {
         const queue = redisQueueBackend(infra.producerRedis, config.queuePrefix).queue(name);
         await queue.obliterate({ force: true }).catch(() => undefined);

@@ -17,10 +17,9 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { embeddedAllowed, loadConfig } from '@shared/config/config';
 import { startEmbeddedPostgres, type RunningPostgres } from '@shared/embedded/embedded-postgres';
-import { cacheWriter } from '@shared/runtime/infrastructure';
-import { bootApi, bootEmbeddedApi, exitWithOneLine, type ApiProcess } from '../services/api/src/main';
+import { bootApi, exitWithOneLine, type ApiProcess } from '../services/api/src/main';
 import { startWorkerProcesses, type WorkerProcesses } from '../workers/src/worker-processes';
-import { startWorkerRuntime, type WorkerRuntimeDeps } from '../workers/src/worker-runtime';
+import { startWorkerRuntime, workerDepsOf } from '../workers/src/worker-runtime';
 
 const DEFAULT_POSTGRES = { host: '127.0.0.1', port: 5432 };
 /** The embedded PostgreSQL is shared by the API, every worker process and BullMQ's pools: smaller pools than a server's. */
@@ -61,10 +60,13 @@ async function chooseMode(argv: string[], env: NodeJS.ProcessEnv): Promise<'serv
   return redisUp || postgresUp ? 'server' : 'embedded';
 }
 
-/** `env` (this process's environment, a copy) gains the embedded PostgreSQL's URL and the mode, for this process and its workers. */
-async function bootEmbedded(env: NodeJS.ProcessEnv, options: { name: string; siblingMetrics: () => Promise<never[] | Awaited<ReturnType<WorkerProcesses['collectMetrics']>>> }) {
+/**
+ * Starts the embedded PostgreSQL; `env` (this process's environment, a copy) gains its URL
+ * and the mode, for this process and its worker processes.
+ */
+async function startEmbedded(env: NodeJS.ProcessEnv): Promise<{ postgres: RunningPostgres; root: string }> {
   const root = env.EMBEDDED_DATA_DIR || resolve(__dirname, '..', '.embedded');
-  const postgres: RunningPostgres = await startEmbeddedPostgres({ root, database: 'analytics', env, log: (line) => process.stderr.write(`embedded: ${line}\n`) });
+  const postgres = await startEmbeddedPostgres({ root, database: 'analytics', env, log: (line) => process.stderr.write(`embedded: ${line}\n`) });
   // If this process exits without its shutdown (the deadline passed), PostgreSQL still gets its fast shutdown.
   process.on('exit', () => {
     try {
@@ -78,58 +80,46 @@ async function bootEmbedded(env: NodeJS.ProcessEnv, options: { name: string; sib
   env.DATABASE_CONNECTION_LIMIT ||= EMBEDDED_CONNECTION_LIMIT;
   env.WORKER_PROCESSES ||= EMBEDDED_WORKER_PROCESSES;
   env.WORKER_CONCURRENCY ||= EMBEDDED_WORKER_CONCURRENCY;
-  let api: ApiProcess<Awaited<ReturnType<typeof bootEmbeddedApi>>['infra']> | undefined;
-  try {
-    api = await bootEmbeddedApi({
-      ...options,
-      config: loadConfig(env),
-      handleSignals: true,
-      // PostgreSQL stops last: after the connections of this process are closed.
-      onShutdown: (shutdown) => shutdown.add(2, { name: 'embedded postgres', run: async () => {
-        await api?.infra.close();
-        await postgres.stop();
-      } }),
-    });
-  } catch (error) {
-    await postgres.stop();
-    throw error;
-  }
-  const { server, logger } = api;
-  logger.warn(
-    {
-      mode: 'embedded',
-      dataDir: root,
-      postgresPort: postgres.port,
-      url: `http://localhost:${server.port}`,
-      created: postgres.created,
-    },
+  return { postgres, root };
+}
+
+function announceEmbedded(api: ApiProcess, postgres: RunningPostgres, root: string): void {
+  api.logger.warn(
+    { mode: 'embedded', dataDir: root, postgresPort: postgres.port, url: `http://localhost:${api.server.port}`, created: postgres.created },
     `!!! EMBEDDED MODE: no Redis or PostgreSQL server configured or answering, so this runs on an embedded PostgreSQL ` +
       `(data in ${root}, port ${postgres.port}), BullMQ on PostgreSQL and the in-process L1 cache only (no Redis, no L2): ` +
       `for a single machine. To use servers, set DATABASE_URL and REDIS_URL (README, "Modes").`,
   );
-  return api;
 }
 
 async function main(): Promise<void> {
   let workers: WorkerProcesses | undefined;
   const siblingMetrics = async () => (await workers?.collectMetrics()) ?? [];
-  const name = 'study-analytics';
   // What this process and its worker processes are configured from.
   const env: NodeJS.ProcessEnv = { ...process.env };
-  const mode = await chooseMode(process.argv.slice(2), env);
-  const api = mode === 'embedded' ? await bootEmbedded(env, { name, siblingMetrics }) : await bootApi({ config: loadConfig(env), name, handleSignals: true, siblingMetrics });
+  const embedded = (await chooseMode(process.argv.slice(2), env)) === 'embedded' ? await startEmbedded(env) : null;
+  let api: ApiProcess;
+  try {
+    api = await bootApi({
+      config: loadConfig(env),
+      name: 'study-analytics',
+      handleSignals: true,
+      siblingMetrics,
+      // The embedded PostgreSQL stops last, after every connection to it (a signal during the start included).
+      onShutdown: (shutdown) => embedded && shutdown.add(3, { name: 'embedded postgres', run: () => embedded.postgres.stop() }),
+    });
+  } catch (error) {
+    await embedded?.postgres.stop();
+    throw error;
+  }
+  if (embedded) announceEmbedded(api, embedded.postgres, embedded.root);
   const processes = api.config.workerProcesses ?? availableParallelism();
   if (processes === 0) {
-    const { config, logger, infra } = api;
-    // The in-process workers write the cache as a worker process would; this process's L1 hears it on the bus.
-    const cache: WorkerRuntimeDeps['cache'] = 'writeThrough' in infra ? infra.writeThrough : cacheWriter(config, logger, infra.redis, infra.registry);
-    const queueBackend = mode === 'embedded' ? api.queueBackend : undefined;
-    const runtime = await startWorkerRuntime({ config, logger, db: infra.db, cache, registry: infra.registry, queueBackend }, { scheduler: true });
-    api.shutdown.add(1, { name: 'workers', run: () => runtime.close() });
+    // The in-process workers write the cache as a worker process would; this process's L1 hears it like any other.
+    await api.start('workers', 1, () => startWorkerRuntime(workerDepsOf(api), { scheduler: true }));
     return;
   }
-  workers = startWorkerProcesses({ count: processes, logger: api.logger, env });
-  api.shutdown.add(1, { name: 'worker processes', run: () => workers!.close() });
+  workers = await api.start('worker processes', 1, () => startWorkerProcesses({ count: processes, logger: api.logger, env }));
 }
 
 main().catch(exitWithOneLine);

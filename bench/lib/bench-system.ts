@@ -5,10 +5,11 @@ import { redisQueueBackend } from '@shared/queues/queue-backend';
 import pg from 'pg';
 import { loadConfig } from '@shared/config/config';
 import { applyMigrations } from '@shared/db/migrate';
-import { EventPublisher } from '@shared/queues/event-publisher';
+import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import type { CacheWriter } from '@shared/cache/cache-writer';
-import { cacheWriter } from '@shared/runtime/infrastructure';
+import type { AggregateWriteThrough } from '@shared/cache/write-through';
+import type { Infrastructure } from '@shared/runtime/infrastructure';
+import { serverInfra } from '@shared/runtime/system';
 import { bootApi, type ApiProcess } from '../../services/api/src/main';
 import { startWorkerProcesses, type MetricsSnapshot, type WorkerProcesses } from '../../workers/src/worker-processes';
 import { startRedisServer, type PrivateRedis } from '../../test/support/redis-server';
@@ -42,8 +43,10 @@ export interface BenchSystem {
   /** The environment of the bench's processes (child processes start from it). */
   env: Record<string, string>;
   main: ApiHandle;
+  /** The main API's connections (the bench runs the server mode). */
+  infra: Infrastructure;
   /** A cache writer as the workers hold one (on the main API's Redis connection): what scenarios seed L2 with. */
-  writer: CacheWriter;
+  writer: AggregateWriteThrough;
   /** The worker child processes (the pipeline: ingest, recompute, maintenance). */
   workers: WorkerProcesses;
   publisher: EventPublisher;
@@ -143,12 +146,12 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
   // As in scripts/start.ts: the API's /metrics includes the children, started just after it.
   let children: WorkerProcesses | undefined;
   const main = await boot({}, async () => (await children?.collectMetrics()) ?? []);
-  const { config, logger, infra } = main.api;
+  const { config, logger } = main.api;
+  const infra = serverInfra(main.api);
   const workers = startWorkerProcesses({ count, logger, env: { ...process.env, ...env } });
   children = workers;
   cleanup.add('worker processes', () => workers.close());
-  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
-  cleanup.add('publisher', () => publisher.close());
+  const { publisher } = main.api;
 
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -177,7 +180,8 @@ export async function startBenchSystem(cleanup: Cleanup, progress: Progress): Pr
     databaseUrl,
     env,
     main,
-    writer: cacheWriter(config, logger, infra.redis, infra.registry),
+    infra,
+    writer: main.api.writer,
     workers,
     publisher,
     pool: infra.db.pool,

@@ -37,7 +37,7 @@ export async function runCacheBench({ system, quick, progress }: ScenarioContext
   const l1Hit = toMicro(await measureOps(() => l1Only.getOrSet(key, loader, options), { durationMs, batch: 1_000 }));
   await l1Only.close();
 
-  const { redis } = system.main.api.infra;
+  const { redis } = system.infra;
   const tiered = new ReadCache({ keys, redis, invalidations: null, l1MaxEntries: 10_000, l1MaxBytes: 64 * 1024 ** 2 });
   await tiered.getOrSet(key, loader, options);
   progress(`tiered getOrSet hit (L1 + L2 cache) for ${durationMs} ms…`);

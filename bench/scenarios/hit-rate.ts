@@ -84,7 +84,7 @@ export async function runHitRate({ system, quick, progress }: ScenarioContext): 
   await seedUsers(system, progress);
   const random = seededRandom(2026);
   const nextUser = zipfSampler(USERS, ZIPF_S, random);
-  const { cache } = system.main.api.infra;
+  const { cache } = system.infra;
   const port = system.main.api.server.port;
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   let events = 0;

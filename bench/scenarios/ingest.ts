@@ -58,7 +58,8 @@ async function checkApplied(system: BenchSystem, userPrefix: string, expected: n
  * queue prefix. The children are started and ready before the clock starts.
  */
 async function measureNoop(system: BenchSystem, cleanup: Cleanup, events: BehavioralEvent[]): Promise<number> {
-  const { config, infra } = system.main.api;
+  const { config } = system.main.api;
+  const { infra } = system;
   const prefix = `${config.queuePrefix}noop`;
   const workers = await startNoopWorkers({ count: system.workers.count, env: { ...process.env, ...system.env, QUEUE_PREFIX: prefix } });
   cleanup.add('no-op worker processes', () => workers.close());

@@ -43,7 +43,7 @@ async function scanAndDelete(redis: RedisClient, pattern: string): Promise<numbe
 }
 
 export async function runInvalidation({ system, quick, progress }: ScenarioContext): Promise<InvalidationResult> {
-  const { redis } = system.main.api.infra;
+  const { redis } = system.infra;
   const cache = system.writer;
   const prefix = system.main.api.config.cachePrefix;
   const userId = 'inv-user';

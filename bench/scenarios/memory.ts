@@ -77,7 +77,7 @@ export async function runMemory({ system, quick, progress, cleanup }: ScenarioCo
     throw new Error(`${(error as Error).message}: ${stderr.trim()}`);
   }
 
-  const { infra } = system.main.api;
+  const { infra } = system;
   const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
   const queues = redisQueueBackend(infra.producerRedis, prefix);
   const events = queues.queue(QUEUE_NAMES.behavioralEvent);

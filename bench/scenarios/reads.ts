@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ReadCache } from '@shared/cache/read-cache';
+import { serverInfra } from '@shared/runtime/system';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { BENCH_KEYS } from '../lib/bench-system';
@@ -64,7 +65,7 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   const warmupSec = 1;
   const distinctUsers = quick ? 25_000 : 80_000;
   const { pool, main } = system;
-  const { cache } = main.api.infra;
+  const { cache } = system.infra;
   const cachePrefix = main.api.config.cachePrefix;
   const headers = { Authorization: `Bearer ${BENCH_KEYS.read}` };
 
@@ -88,7 +89,7 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   const bare = await startBareExpress(body);
   cleanup.add('bare Express server', () => new Promise((resolve) => bare.server.close(() => resolve(undefined))).then(() => bare.server.closeAllConnections()));
   const cold = await system.bootExtraApi({ CACHE_L1_MAX_ENTRIES: '1', CACHE_PREFIX: 'benchcold', DATABASE_CONNECTION_LIMIT: '10' });
-  const coldCache = cold.api.infra.cache;
+  const coldCache = serverInfra(cold.api).cache;
 
   let dbOffset = 0;
   const measured = async (cacheUnderTest: ReadCache, pick: (before: Counts, after: Counts) => number, load: () => Promise<LoadResult>) => {

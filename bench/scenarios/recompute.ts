@@ -108,7 +108,7 @@ async function measureBatches(system: ScenarioContext['system'], deps: Recompute
   progress(`storing ${BATCH_USERS.toLocaleString('en')} users × ${BATCH_USER_EVENTS} events for the batch runs…`);
   const now = new Date();
   await storeHistories(system.pool, userIds.map((id) => historyFor(random, id, BATCH_USER_EVENTS, now)));
-  const redisPid = await redisServerPid(system.main.api.infra.redis);
+  const redisPid = await redisServerPid(system.infra.redis);
   const minMs = quick ? 1_000 : 3_000;
   const rows: RecomputeBatchRow[] = [];
   for (const run of BATCH_RUNS) {

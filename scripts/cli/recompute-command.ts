@@ -64,7 +64,7 @@ export function parseRecomputeFlags(args: string[]): RecomputeOptions {
 export interface RecomputeDeps {
   db: Pick<Database, 'pool'>;
   /** The write side of the cache; absent in --verify mode (it reads PostgreSQL only). */
-  cache: (AggregateWriteThrough & Required<Pick<AggregateWriteThrough, 'invalidateUsers'>>) | null;
+  cache: AggregateWriteThrough | null;
   cachePrefix: string;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream & { isTTY?: boolean };

@@ -36,7 +36,7 @@ it('ingest answers 503 with Retry-After when Redis cannot take the batch, then 2
     db: system.infra.db,
     cache: system.infra.cache,
     publisher,
-    queues: system.runtime.queues,
+    queues: system.queues,
     redis: producer,
     // One app per registry: each test builds its own app over other connections.
     registry: new Registry(),
@@ -66,7 +66,7 @@ it('reads answer 503 when PostgreSQL is unreachable and the aggregate is not cac
     db: deadDb,
     cache: system.infra.cache,
     publisher: system.publisher,
-    queues: system.runtime.queues,
+    queues: system.queues,
     redis: system.infra.redis,
     // One app per registry: each test builds its own app over other connections.
     registry: new Registry(),

@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { createLogger } from '@shared/logger/logger';
-import { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
+import { pipelineQueues, type PipelineQueues } from '@shared/runtime/system';
 import { createApp, type ApiApp } from '../../services/api/src/app';
 import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -45,10 +46,10 @@ async function commandsProcessed(): Promise<number> {
 }
 
 /** The app with its queues and Redis figures on the private Redis, collecting every `intervalMs`. */
-async function appCollectingEvery(intervalMs: number): Promise<{ app: ApiApp; queues: Queue[] }> {
+async function appCollectingEvery(intervalMs: number): Promise<{ app: ApiApp; queues: PipelineQueues }> {
   const [producer, cache] = [await privateRedisClient(redis.url, 'producer', cleanups), await privateRedisClient(redis.url, 'cache', cleanups)];
   const publisher = new EventPublisher({ connection: producer, prefix: 'ms' });
-  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: producer, prefix: 'ms' }));
+  const queues = pipelineQueues(redisQueueBackend(producer, 'ms'));
   const app = createApp({
     config: { ...system.config, metricsCollectIntervalMs: intervalMs },
     logger: createLogger({ level: 'silent' }),
@@ -59,7 +60,7 @@ async function appCollectingEvery(intervalMs: number): Promise<{ app: ApiApp; qu
     redis: cache,
     registry: new Registry(),
   });
-  cleanups.push(() => app.close(), () => publisher.close(), () => Promise.all(queues.map((q) => q.close())));
+  cleanups.push(() => app.close(), () => publisher.close(), () => Promise.all(Object.values(queues).map((q) => q.close())));
   return { app, queues };
 }
 
@@ -90,7 +91,7 @@ it('20 rapid scrapes cost Redis no more than one collection period does', async 
 
 it('the figures follow Redis between scrapes, and stop being collected when the app closes', async () => {
   const { app, queues } = await appCollectingEvery(200);
-  const recompute = queues.find((q) => q.name === QUEUE_NAMES.recompute)!;
+  const { recompute } = queues;
   while ((await waitingJobs(app)) === undefined) await sleep(20);
   expect(await waitingJobs(app)).toBe(0);
   await recompute.add('recompute', { userId: 'scrape-user' });

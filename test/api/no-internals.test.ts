@@ -5,9 +5,9 @@ import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createDatabase } from '@shared/db/database';
 import { EventPublisher } from '@shared/queues/event-publisher';
-import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
-import { Queue } from 'bullmq';
+import { redisQueueBackend } from '@shared/queues/queue-backend';
+import { pipelineQueues } from '@shared/runtime/system';
 import { createApp } from '../../services/api/src/app';
 import { startRedisServer, type PrivateRedis } from '../support/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -36,10 +36,9 @@ afterAll(async () => {
 async function appOnPrivateRedis(logs: Record<string, unknown>[], db = system.infra.db) {
   const [producer, cache] = [await privateRedisClient(redis.url, 'producer', cleanups), await privateRedisClient(redis.url, 'cache', cleanups)];
   const publisher = new EventPublisher({ connection: producer, prefix: 'ni' });
-  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection: producer, prefix: 'ni' }));
-  for (const queue of queues) queue.on('error', () => undefined);
-  const app = createApp({ config: system.config, logger: loggerInto(logs), db, cache: system.infra.cache, publisher, queues, redis: cache, registry: new Registry() });
-  cleanups.push(() => app.close(), () => publisher.close(), () => Promise.all(queues.map((q) => q.close())));
+  const queues = pipelineQueues(redisQueueBackend(producer, 'ni'));
+    const app = createApp({ config: system.config, logger: loggerInto(logs), db, cache: system.infra.cache, publisher, queues, redis: cache, registry: new Registry() });
+  cleanups.push(() => app.close(), () => publisher.close(), () => Promise.all(Object.values(queues).map((q) => q.close())));
   return app;
 }
 

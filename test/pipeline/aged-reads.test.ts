@@ -90,7 +90,7 @@ it('recomputes an aged user exactly once for 1,000 reads within a second spread 
   await system.drained();
   const second: Infrastructure = await createInfrastructure(system.config, createLogger({ level: 'silent' }));
   const secondRegistry = new Registry();
-  const secondApi = createApp({ ...{ config: system.config, logger: createLogger({ level: 'silent' }) }, db: second.db, cache: second.cache, publisher: system.publisher, queues: system.runtime.queues, redis: second.redis, registry: secondRegistry });
+  const secondApi = createApp({ ...{ config: system.config, logger: createLogger({ level: 'silent' }) }, db: second.db, cache: second.cache, publisher: system.publisher, queues: system.queues, redis: second.redis, registry: secondRegistry });
   try {
     const path = '/api/analytics/predictions?userId=aged-cleo';
     // Both processes hold the user's entry; then it ages past the TTL.

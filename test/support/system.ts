@@ -1,28 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
+import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import { loadConfig, type Config } from '@shared/config/config';
-import { createLogger } from '@shared/logger/logger';
-import { EventPublisher } from '@shared/queues/event-publisher';
+import type { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import type { CacheWriter } from '@shared/cache/cache-writer';
-import { cacheWriter, createInfrastructure, type Infrastructure } from '@shared/runtime/infrastructure';
-import { startWorkerRuntime, type WorkerRuntime } from '../../workers/src/worker-runtime';
+import type { Infrastructure } from '@shared/runtime/infrastructure';
+import { createSystem, serverInfra, type PipelineQueues, type System } from '@shared/runtime/system';
+import { startWorkerRuntime, workerDepsOf, type WorkerRuntime } from '../../workers/src/worker-runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 import { deleteKeysWithPrefix } from './redis-keys';
 import { waitUntilDrained } from './queue-drain';
 
 /**
- * A whole pipeline for an integration test: its own database, queue prefix and cache
- * prefix on the real Redis and PostgreSQL, workers running in-process.
+ * A whole pipeline for an integration test, made by the same composition root as every
+ * process (createSystem): its own database, queue prefix and cache prefix on the real Redis
+ * and PostgreSQL, the read cache an API holds, and the workers running in-process.
  */
 export interface TestSystem {
   config: Config;
   database: TestDatabase;
+  /** The system itself (what bootApi would serve over HTTP: appFor(system) does). */
+  system: System;
+  /** Its server-mode connections and read cache. */
   infra: Infrastructure;
   /** What the in-process workers write the cache with (as a worker process does). */
-  writer: CacheWriter;
-  runtime: WorkerRuntime;
+  writer: AggregateWriteThrough;
+  /** The in-process workers; none with `workers: false`. */
+  runtime: WorkerRuntime | null;
+  queues: PipelineQueues;
   publisher: EventPublisher;
+  /** A queue of this system by name (made once; emptied and closed by stop()). */
   queue(name: string): Queue;
   drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -48,39 +55,38 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const logger = createLogger({ level: config.logLevel });
-  const infra = await createInfrastructure(config, logger);
-  const writer = cacheWriter(config, logger, infra.redis, infra.registry);
-  const runtime =
-    options.workers === false
-      ? { queues: Object.values(QUEUE_NAMES).map((n) => new Queue(n, { connection: infra.producerRedis, prefix: config.queuePrefix })), close: async () => undefined }
-      : await startWorkerRuntime({ config, logger, db: infra.db, cache: writer, registry: infra.registry, now: options.now }, { scheduler: false });
-  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix: config.queuePrefix });
+  const system = await createSystem(config, { name: 'study-analytics-test', readCache: true, migrate: false });
+  const runtime = options.workers === false ? null : await system.start('workers', 1, () => startWorkerRuntime(workerDepsOf(system, options.now), { scheduler: false }));
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
     let q = queues.get(name);
-    if (!q) queues.set(name, (q = new Queue(name, { connection: infra.producerRedis, prefix: config.queuePrefix })));
+    if (!q) queues.set(name, (q = system.queueBackend.queue(name)));
     return q;
   };
   return {
     config,
     database,
-    infra,
-    writer,
+    system,
+    infra: serverInfra(system),
+    writer: system.writer,
     runtime,
-    publisher,
+    get queues() {
+      return system.queues;
+    },
+    get publisher() {
+      return system.publisher;
+    },
     queue,
     drained(timeoutMs = 60_000) {
       return waitUntilDrained(Object.values(QUEUE_NAMES).map(queue), { timeoutMs });
     },
     async stop() {
-      await publisher.close();
-      await runtime.close();
+      await runtime?.close(); // before the queues are emptied (closed once: the system's close then returns at once)
       for (const q of queues.values()) {
         await q.obliterate({ force: true }).catch(() => undefined);
         await q.close();
       }
-      await infra.close();
+      await system.close();
       // Whatever the system left on the shared Redis under its own prefixes: queue metadata
       // of queues the test never touched, cache entries, tag sets, generations, rate limits.
       if (config.redis.mode === 'standalone') {

@@ -104,7 +104,7 @@ export function appWith(system: TestSystem, overrides: { config?: Partial<Config
     db: system.infra.db,
     cache: system.infra.cache,
     publisher: system.publisher,
-    queues: system.runtime.queues,
+    queues: system.queues,
     redis: system.infra.redis,
     registry: overrides.registry ?? system.infra.registry,
   });

@@ -9,6 +9,7 @@ import type { Logger } from '@shared/logger/logger';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { redisQueueBackend, type QueueBackend } from '@shared/queues/queue-backend';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import type { System } from '@shared/runtime/system';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { closeRedis, createRedisConnection } from '@shared/redis/redis-connection';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
@@ -22,13 +23,26 @@ export interface WorkerRuntimeDeps {
   config: Config;
   logger: Logger;
   db: Database;
-  /** The write side of the cache: a CacheWriter in a worker process, the API's cache when they share one. */
+  /** The write side of the cache (System.writer): a CacheWriter, or in the embedded mode a NOTIFY to every L1. */
   cache: AggregateWriteThrough | null;
   registry: Registry;
   /** The clock of recomputes (tests pin it). */
   now?: () => Date;
   /** Where the queues live (the embedded mode's PostgreSQL); absent: Redis, on a connection of the runtime's own. */
   queueBackend?: QueueBackend;
+}
+
+/** A runtime's deps on a system: its write side, and its queue backend in the embedded mode (on Redis the workers connect on their own). */
+export function workerDepsOf(system: System, now?: () => Date): WorkerRuntimeDeps {
+  return {
+    config: system.config,
+    logger: system.logger,
+    db: system.infra.db,
+    cache: system.writer,
+    registry: system.infra.registry,
+    now,
+    queueBackend: system.config.mode === 'embedded' ? system.queueBackend : undefined,
+  };
 }
 
 export interface WorkerRuntime {
@@ -91,8 +105,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
     metrics,
     logger,
   });
-  const invalidateUsers = deps.cache?.invalidateUsers?.bind(deps.cache);
-  const repairer = invalidateUsers ? new CacheRepairer({ db: deps.db, cache: { invalidateUsers }, logger }) : null;
+  const repairer = deps.cache ? new CacheRepairer({ db: deps.db, cache: deps.cache, logger }) : null;
   repairer?.start();
   const scheduler = options.scheduler ? startScheduler({ config, maintenanceQueue: queues.maintenance, logger }) : null;
   logger.info({ prefix, concurrency: config.workerConcurrency, scheduler: options.scheduler }, 'workers started');

@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import type { Queue } from 'bullmq';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { ReadCache } from '@shared/cache/read-cache';
 import type { Config } from '@shared/config/config';
@@ -9,7 +8,7 @@ import { DEFAULT_TTL_MS } from '@shared/cache/ttl';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
-import { QUEUE_NAMES } from '@shared/queues/queue-names';
+import type { PipelineQueues } from '@shared/runtime/system';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { serverApiSeams, type ApiSeams } from './api-seams';
 import { adminRouter } from './features/admin/admin-router';
@@ -36,8 +35,8 @@ export interface AppDeps {
   db: Database;
   cache: ReadCache;
   publisher: EventPublisher;
-  /** The four queues (Bull Board, queue depth); the recompute queue also serves /predictions/generate. */
-  queues: Queue[];
+  /** The pipeline's queues (Bull Board, queue depth); the recompute queue also serves /predictions/generate. */
+  queues: PipelineQueues;
   /** Fail-fast connection: health, rate limiting, Redis metrics (the server mode's seams, unless `seams` is given). */
   redis?: RedisClient;
   /** The mode's implementations of health, rate limits and refresh claims (api-seams.ts). */
@@ -69,15 +68,15 @@ export function createApp(deps: AppDeps): ApiApp {
   const auth = createAuthenticator(config.apiKeys, config.userTokens);
   if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
   const pipelineMetrics = pipelineMetricsFor(deps.registry);
+  const queues = Object.values(deps.queues);
   const metrics = createApiMetrics(deps.registry, {
     db: deps.db,
     poolMax: config.database.connectionLimit,
     redis: seams.redis,
-    queues: deps.queues,
+    queues,
     collectIntervalMs: config.metricsCollectIntervalMs,
   });
-  const recomputeQueue = deps.queues.find((q) => q.name === QUEUE_NAMES.recompute);
-  if (!recomputeQueue) throw new Error('createApp needs the recompute queue');
+  const recomputeQueue = deps.queues.recompute;
   const ttl = { ...DEFAULT_TTL_MS, ...config.cache.ttlOverrides };
   const reads = new AnalyticsReadService({
     db: deps.db,
@@ -101,7 +100,7 @@ export function createApp(deps: AppDeps): ApiApp {
   );
 
   app.get(LIVE_PATH, liveHandler());
-  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: seams.redis, queues: deps.queues, logger, runtime: seams.runtime }));
+  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
     if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
@@ -118,7 +117,7 @@ export function createApp(deps: AppDeps): ApiApp {
     redisRateLimit({ ...seams.rateLimitStore(name), prefix: `${config.cachePrefix}:ratelimit:${name}:`, perMinute, what, logger });
   app.use(ANALYTICS_PATH, analyticsRouter({ auth, reads, predictions, generateRateLimit: rateLimit('generate', config.generateRateLimitPerMinute, 'prediction runs') }));
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
-  app.use(adminRouter({ auth, cache: deps.cache, queues: deps.queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
+  app.use(adminRouter({ auth, cache: deps.cache, queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 

@@ -18,5 +18,5 @@ export interface AggregateWriteThrough {
    * Drops users' entries from L2 and from every API's L1; resolves with the users done.
    * What repairs a cache whose write-through failed (CacheRepairer).
    */
-  invalidateUsers?(userIds: readonly string[]): Promise<Set<string>>;
+  invalidateUsers(userIds: readonly string[]): Promise<Set<string>>;
 }

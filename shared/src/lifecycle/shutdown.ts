@@ -2,8 +2,9 @@ import type { Logger } from '../logger/logger';
 
 /**
  * Graceful shutdown in a fixed order: stop taking work (HTTP, cron), finish work in flight
- * (workers, batches), then infrastructure (Redis, PostgreSQL). Each step runs even if an
- * earlier one failed; a second signal while closing is ignored; a hard deadline ends it.
+ * (workers, batches), then the connections (Redis, PostgreSQL), then the servers this
+ * process itself runs (the embedded PostgreSQL). Each step runs even if an earlier one
+ * failed; a second signal while closing is ignored; a hard deadline ends it.
  */
 export interface ShutdownStep {
   name: string;
@@ -11,7 +12,7 @@ export interface ShutdownStep {
 }
 
 export class ShutdownCoordinator {
-  private readonly phases: ShutdownStep[][] = [[], [], []];
+  private readonly phases: ShutdownStep[][] = [[], [], [], []];
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -19,8 +20,8 @@ export class ShutdownCoordinator {
     private readonly deadlineMs = 25_000,
   ) {}
 
-  /** Phase 0: stop intake (HTTP, cron). 1: finish work (workers, flush). 2: infrastructure. */
-  add(phase: 0 | 1 | 2, step: ShutdownStep): void {
+  /** Phase 0: stop intake (HTTP, cron). 1: finish work (workers, flush). 2: connections. 3: servers run by this process. */
+  add(phase: 0 | 1 | 2 | 3, step: ShutdownStep): void {
     this.phases[phase]!.push(step);
   }
 

@@ -5,7 +5,7 @@ import { clearCacheRepairs, pendingCacheRepairs } from '../store/cache-repairs';
 
 export interface CacheRepairerDeps {
   db: Pick<Database, 'pool'>;
-  cache: Required<Pick<AggregateWriteThrough, 'invalidateUsers'>>;
+  cache: Pick<AggregateWriteThrough, 'invalidateUsers'>;
   logger?: Logger;
   /** How often the marks are looked at (one indexed read of a table that is almost always empty). */
   intervalMs?: number;
