@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [-- --quick] [-- --only=reads,cache]`: starts the system (private Redis,
- * fresh database, API + workers), runs each scenario of issue 6, prints every target
+ * fresh database, API + workers), runs each scenario (bench/README.md lists them), prints every target
  * met or missed and writes bench/results/latest.json, a dated copy, and SVG charts in
  * bench/results/charts/. Cleans up always. `pnpm bench -- --charts-only` redraws the charts
  * from latest.json without running anything.

@@ -1,4 +1,4 @@
-/** The JSON `pnpm bench` writes (bench/results/latest.json): one key per scenario of issue 6. */
+/** The JSON `pnpm bench` writes (bench/results/latest.json): one key per scenario. */
 import type { Machine } from './machine';
 import type { RateStep } from './rate-steps';
 import type { TargetResult } from './targets';

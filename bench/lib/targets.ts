@@ -1,7 +1,7 @@
 import type { ScenarioKey, ScenarioResults } from './results';
 
 /**
- * The targets of issue 6 (and the anchors of issue 3), evaluated from the figures of one
+ * The targets of the benchmark (and bentocache's published anchors for the cache), evaluated from the figures of one
  * run. `met` is null when the scenario did not run or the figure could not be measured.
  */
 export interface TargetResult {

@@ -9,7 +9,7 @@ import type { CacheBenchResult, MicroResult } from '../lib/results';
 import type { ScenarioContext } from '../lib/scenario';
 
 /**
- * Issue 3's micro-benchmark of the cache alone, in-process, sequential calls (as
+ * The micro-benchmark of the cache alone, in-process, sequential calls (as
  * bentocache measures): an L1 hit (getOrSet on an L1-only cache), a getOrSet hit on the
  * two-tier cache, and a get from the Redis tier alone (one round trip to the private Redis).
  */

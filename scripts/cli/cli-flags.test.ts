@@ -22,7 +22,7 @@ describe('command-line flags', () => {
     expect(() => parseRecomputeFlags(args)).toThrow(new UsageError(message));
   });
 
-  it('simulate defaults, and the flags of issue 4', () => {
+  it('simulate defaults, and the flags pnpm simulate documents', () => {
     expect(parseSimulateFlags([])).toMatchObject({ users: 200, rate: 500, durationMs: 60_000, via: 'publisher', seed: 1, batchSize: 200 });
     expect(parseSimulateFlags(['--users', '200', '--rate', '500', '--duration', '0.5', '--via', 'http', '--url', 'http://localhost:3000/', '--key', 'k', '--seed', '9'])).toMatchObject({
       users: 200,

@@ -15,6 +15,7 @@ export const AGGREGATE_NAMES = [
 ] as const;
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];
 
+/** The `period` values of SPEC 4. */
 export const PERIODS = ['7d', '30d', '90d', 'all'] as const;
 export type Period = (typeof PERIODS)[number];
 
