@@ -59,7 +59,7 @@ function describeTarget(config: Pick<Config, 'redis'>): string {
 export async function createConnections(
   config: Config,
   logger: Logger,
-  options: { applicationName?: string; startupTimeoutMs?: number } = {},
+  options: { applicationName?: string; startupTimeoutMs?: number; producer?: boolean } = {},
 ): Promise<Connections> {
   const timeoutMs = options.startupTimeoutMs ?? 5_000;
   const registry = new Registry();
@@ -67,18 +67,21 @@ export async function createConnections(
 
   const db = createDatabase(config, { applicationName: options.applicationName });
   const redis = createRedisConnection(config.redis, 'cache');
-  const producerRedis = createRedisConnection(config.redis, 'producer');
+  // `producer: false`: a process that enqueues nothing from requests (a worker process) opens
+  // no producer connection; the rare queue it might make shares the cache connection.
+  const producerRedis = options.producer === false ? redis : createRedisConnection(config.redis, 'producer');
+  const clients = [...new Set([redis, producerRedis])];
   // Until their owners take over, connection errors are expected noise while we wait.
-  for (const client of [redis, producerRedis]) client.on('error', () => undefined);
+  for (const client of clients) client.on('error', () => undefined);
 
   const closeAll = async () => {
-    await Promise.allSettled([closeRedis(redis), closeRedis(producerRedis), db.close()]);
+    await Promise.allSettled([...clients.map((client) => closeRedis(client)), db.close()]);
   };
   try {
     await Promise.all([
       // Both fail-fast connections: in cluster mode each discovers the slots on its own, and
       // a producer that is not ready yet would turn the first ingest requests into 503s.
-      ...[redis, producerRedis].map((client) =>
+      ...clients.map((client) =>
         waitForRedis(client, timeoutMs).catch((error: Error) => {
           throw new StartupError(`cannot reach Redis at ${describeTarget(config)}: ${error.message}`);
         }),

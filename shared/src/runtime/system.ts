@@ -135,7 +135,8 @@ type ModeParts = Pick<System, 'infra' | 'cache' | 'redis' | 'writer' | 'queueBac
 async function serverParts(config: Config, logger: Logger, shutdown: ShutdownCoordinator, options: SystemOptions): Promise<ModeParts> {
   const applicationName = options.name;
   const withCache = options.readCache ? await createInfrastructure(config, logger, { applicationName }) : null;
-  const infra = withCache ?? (await createConnections(config, logger, { applicationName }));
+  // A process without a read cache serves no HTTP, so it enqueues nothing from requests: no producer connection.
+  const infra = withCache ?? (await createConnections(config, logger, { applicationName, producer: false }));
   shutdown.add(2, { name: 'connections', run: () => infra.close() });
   let writerRedis = infra.redis;
   if (options.ownWriterConnection) {
