@@ -106,7 +106,9 @@ async function main(): Promise<void> {
       handleSignals: true,
       siblingMetrics,
       // The embedded PostgreSQL stops last, after every connection to it (a signal during the start included).
-      onShutdown: (shutdown) => embedded && shutdown.add(3, { name: 'embedded postgres', run: () => embedded.postgres.stop() }),
+      onShutdown: (shutdown) => {
+        if (embedded) shutdown.add(3, { name: 'embedded postgres', run: () => embedded.postgres.stop() });
+      },
     });
   } catch (error) {
     await embedded?.postgres.stop();

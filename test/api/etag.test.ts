@@ -100,7 +100,7 @@ describe('ETags across tiers, recomputes and other requests', () => {
     await insertEvents(system.infra.db.pool, [selfReport('changing', 5)]);
     await recomputeUser({ db: system.infra.db, cache: system.writer, cachePrefix: system.config.cachePrefix }, 'changing');
     // Once the writer's invalidation has reached this API's L1 (pub/sub), the old tag no longer matches.
-    let after = await get(path, { 'If-None-Match': before.headers.etag as string });
+    let after!: Awaited<ReturnType<typeof get>>;
     await eventually(async () => (after = await get(path, { 'If-None-Match': before.headers.etag as string })).status === 200, 2_000);
     expect(after.status).toBe(200);
     expect(after.headers.etag).not.toBe(before.headers.etag);

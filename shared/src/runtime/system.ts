@@ -124,9 +124,9 @@ export function pipelineQueues(backend: QueueBackend, logger?: Logger): Pipeline
   return { events: queue(QUEUE_NAMES.behavioralEvent), sessions: queue(QUEUE_NAMES.sessionCompleted), recompute: queue(QUEUE_NAMES.recompute), maintenance: queue(QUEUE_NAMES.maintenance) };
 }
 
-/** The server mode's connections of a system (tools and tests that talk to Redis themselves); throws in the embedded mode. */
+/** A server-mode system's connections and read cache (tools and tests that talk to Redis themselves); throws for any other system. */
 export function serverInfra(system: Pick<System, 'infra'>): Infrastructure {
-  if (!('redis' in system.infra)) throw new TypeError('this needs the server mode (Redis)');
+  if (!('redis' in system.infra) || !('cache' in system.infra)) throw new TypeError('this needs a server-mode system with a read cache');
   return system.infra as Infrastructure;
 }
 
