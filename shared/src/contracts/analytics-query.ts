@@ -1,19 +1,35 @@
 import { z } from 'zod';
 import { idSchema } from './ids';
 
-/** The aggregates of SPEC section 5, by their route names under /api/analytics/. */
-export const AGGREGATE_NAMES = [
-  'missions/summary',
-  'patterns',
-  'objectives',
-  'cognitive-load/current',
-  'stress-profile',
-  'predictions',
-  'interventions',
-  'struggle-reduction',
-  'behavioral-insights/dashboard',
-] as const;
-export type AggregateName = (typeof AGGREGATE_NAMES)[number];
+/** The cache TTL class of each aggregate (SPEC 6, the origin report's table). */
+export type QueryType =
+  | 'analyticsUserData'
+  | 'behavioralPatterns'
+  | 'missionSummaries'
+  | 'performanceMetrics'
+  | 'cognitiveLoad'
+  | 'learningObjectives'
+  | 'strugglePredictions'
+  | 'recommendations';
+
+/**
+ * The aggregates of SPEC section 5, by their route names under /api/analytics/, each with
+ * the cache TTL class it is kept under (SPEC 6). The one list of the nine names: routes,
+ * stored rows and cache keys all come from it, in this order.
+ */
+export const QUERY_TYPE_BY_AGGREGATE = {
+  'missions/summary': 'missionSummaries',
+  patterns: 'behavioralPatterns',
+  objectives: 'learningObjectives',
+  'cognitive-load/current': 'cognitiveLoad',
+  'stress-profile': 'cognitiveLoad',
+  predictions: 'strugglePredictions',
+  interventions: 'recommendations',
+  'struggle-reduction': 'performanceMetrics',
+  'behavioral-insights/dashboard': 'analyticsUserData',
+} as const satisfies Record<string, QueryType>;
+export type AggregateName = keyof typeof QUERY_TYPE_BY_AGGREGATE;
+export const AGGREGATE_NAMES = Object.keys(QUERY_TYPE_BY_AGGREGATE) as readonly AggregateName[];
 
 /** The `period` values of SPEC 4. */
 export const PERIODS = ['7d', '30d', '90d', 'all'] as const;
@@ -40,25 +56,8 @@ export const analyticsQuerySchema = z.strictObject({ userId: idSchema, period: z
 export type AnalyticsQuery = z.infer<typeof analyticsQuerySchema>;
 export const generatePredictionsBodySchema = z.strictObject({ userId: idSchema });
 
-/** The cache TTL class of each aggregate (SPEC 6, the origin report's table). */
-export type QueryType =
-  | 'analyticsUserData'
-  | 'behavioralPatterns'
-  | 'missionSummaries'
-  | 'performanceMetrics'
-  | 'cognitiveLoad'
-  | 'learningObjectives'
-  | 'strugglePredictions'
-  | 'recommendations';
 
-export const QUERY_TYPE_BY_AGGREGATE: Record<AggregateName, QueryType> = {
-  'missions/summary': 'missionSummaries',
-  patterns: 'behavioralPatterns',
-  objectives: 'learningObjectives',
-  'cognitive-load/current': 'cognitiveLoad',
-  'stress-profile': 'cognitiveLoad',
-  predictions: 'strugglePredictions',
-  interventions: 'recommendations',
-  'struggle-reduction': 'performanceMetrics',
-  'behavioral-insights/dashboard': 'analyticsUserData',
-};
+// The same requests as they arrive over HTTP (SPEC 4.1): a user token may leave `userId` out
+// and then reads its own user, so the route fills it in before the read.
+export const analyticsRequestQuerySchema = analyticsQuerySchema.partial({ userId: true });
+export const generatePredictionsRequestBodySchema = generatePredictionsBodySchema.partial({ userId: true });

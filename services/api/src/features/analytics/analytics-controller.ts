@@ -1,22 +1,40 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, analyticsRequestQuerySchema, generatePredictionsRequestBodySchema } from '@shared/contracts/analytics-query';
+import { issueDetails } from '@shared/contracts/batch';
 import { ValidationError } from '@shared/errors/errors';
 import type { z } from 'zod';
+import { anotherUsersAnalytics } from '../../http/api-error';
 import type { Authenticator } from '../../http/auth';
 import { jsonBody } from '../../http/json-body';
-import { principalOf } from '../../http/principal';
+import { principalOf, type Principal } from '../../http/principal';
 import { requestIdOf } from '../../http/request-id';
-import { analyticsRequestQuerySchema, generatePredictionsRequestBodySchema, userReadableBy } from './analytics-access';
 import type { AnalyticsReadService, AnalyticsResult } from './analytics-read-service';
 import type { PredictionsGenerator } from './predictions-generator';
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const details = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+    const details = issueDetails(result.error, '(root)');
     throw new ValidationError(`invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
   }
   return result.data;
+}
+
+/**
+ * Who may read which user's analytics: the one rule every analytics route applies
+ * (SPEC 4.1). A service's API key reads any user it names; a user token reads only its own
+ * user (`sub`), and naming no user means that user; while the API runs open, anyone reads
+ * anyone.
+ */
+function userReadableBy(principal: Principal, requestedUserId: string | undefined, where: 'query' | 'body'): string {
+  if (principal.kind === 'user') {
+    if (requestedUserId === undefined || requestedUserId === principal.userId) return principal.userId;
+    throw anotherUsersAnalytics();
+  }
+  if (requestedUserId === undefined) {
+    throw new ValidationError(`invalid ${where}: userId: required (only a user token may leave it out, for its own user)`, [{ path: 'userId', message: 'required' }]);
+  }
+  return requestedUserId;
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';

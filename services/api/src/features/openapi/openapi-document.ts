@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
-import { AGGREGATE_NAMES, DEFAULT_PERIOD, PERIODS } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, DEFAULT_PERIOD, generatePredictionsRequestBodySchema, PERIODS } from '@shared/contracts/analytics-query';
 import { acceptedResponseSchema, eventsBodySchema, sessionsBodySchema } from '@shared/contracts/batch';
 import { ID_PATTERN } from '@shared/contracts/ids';
-import { generatePredictionsRequestBodySchema } from '../analytics/analytics-access';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests and
