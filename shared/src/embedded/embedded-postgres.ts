@@ -98,12 +98,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether a process still runs. An exited process whose parent has not reaped it yet (a
+ * zombie: a killed run's processes are orphans, reaped by init when it gets to it, and some
+ * containers' init never does) still answers signal 0, so its state is read on Linux.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (command) state …": the command may hold spaces and parentheses, the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false; // no /proc (not Linux), or it has just gone
   }
 }
 

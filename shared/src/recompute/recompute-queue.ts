@@ -68,7 +68,10 @@ export async function enqueueRecomputes(queue: Queue, items: RecomputeJobData[],
  * Schedules each user's recompute for the moment its earliest row stamped ahead of the
  * clock becomes visible (SPEC 6: visible by itself, with no further traffic). Its own
  * deduplication id per user and instant, so the debounce of new events cannot swallow it
- * and many rows of one instant give one job.
+ * and many rows of one instant give one job. keepLastIfActive: a worker whose clock is
+ * behind may run that very job before the instant has come on its clock, and then asks for
+ * the same instant again from inside it; that request must become the next job, not be
+ * dropped as a duplicate of the running one (the row would stay invisible until new traffic).
  */
 export async function enqueueRecomputesAt(queue: Queue, items: { userId: string; at: Date }[], now = Date.now()): Promise<void> {
   if (items.length === 0) return;
@@ -82,7 +85,7 @@ export async function enqueueRecomputesAt(queue: Queue, items: { userId: string;
         opts: {
           delay: Math.max(0, runAt - now),
           priority: RECOMPUTE_PRIORITY.newData,
-          deduplication: { id: `${userId}@${runAt}` },
+          deduplication: { id: `${userId}@${runAt}`, keepLastIfActive: true },
           ...RECOMPUTE_JOB_OPTIONS,
         },
       };
