@@ -56,7 +56,6 @@ export const analyticsQuerySchema = z.strictObject({ userId: idSchema, period: z
 export type AnalyticsQuery = z.infer<typeof analyticsQuerySchema>;
 export const generatePredictionsBodySchema = z.strictObject({ userId: idSchema });
 
-
 // The same requests as they arrive over HTTP (SPEC 4.1): a user token may leave `userId` out
 // and then reads its own user, so the route fills it in before the read.
 export const analyticsRequestQuerySchema = analyticsQuerySchema.partial({ userId: true });
