@@ -1,5 +1,5 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
-import { emptyHistory } from '@shared/aggregates/user-history';
+import { emptyDigest } from '@shared/aggregates/user-digest';
 import { ReadCache } from '@shared/cache/read-cache';
 import { cacheKey, userKeySpace } from '@shared/contracts/cache-keys';
 import { encodeEntry, L2Cache } from '@shared/cache/l2-cache';
@@ -25,7 +25,7 @@ export async function runCacheBench({ system, quick, progress }: ScenarioContext
   const userId = 'micro-user';
   const key = cacheKey(prefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
   // A real dashboard value: the size of what the API caches.
-  const value = computeUserAggregates(emptyHistory(userId, new Date())).entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!.data;
+  const value = computeUserAggregates(emptyDigest(userId, new Date())).entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!.data;
   const loader = async () => value;
   const options = { queryType: 'analyticsUserData' as const };
   const toMicro = (m: { opsPerSec: number; p50Ns: number }): MicroResult => ({ opsPerSec: Math.round(m.opsPerSec), p50Ns: round(m.p50Ns, 1) });

@@ -1,5 +1,5 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
-import { emptyHistory } from '@shared/aggregates/user-history';
+import { emptyDigest } from '@shared/aggregates/user-digest';
 import { cacheKey } from '@shared/contracts/cache-keys';
 import { QUERY_TYPE_BY_AGGREGATE } from '@shared/contracts/analytics-query';
 import type { RedisClient } from '@shared/redis/redis-connection';
@@ -51,7 +51,7 @@ export async function runInvalidation({ system, quick, progress }: ScenarioConte
   await fillUnrelatedKeys(redis, UNRELATED_KEYS);
   const dbsize = Number(await redis.dbsize());
 
-  const computed = computeUserAggregates(emptyHistory(userId, new Date()));
+  const computed = computeUserAggregates(emptyDigest(userId, new Date()));
   const entries = computed.entries.map((entry) => ({
     key: cacheKey(prefix, { userId, aggregate: entry.aggregate, period: entry.period }),
     json: JSON.stringify({ data: entry.data, computedAt: computed.computedAt }),

@@ -5,7 +5,7 @@ import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { recomputeUsers, type RecomputeDeps } from '@shared/recompute/recompute-users';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
-import { loadUserHistory } from '@shared/store/history-loader';
+import { loadDigests } from '@shared/store/digest-loader';
 import { redisServerPid, startCpuMeter, type CpuSplit } from '../lib/cpu-meter';
 import { historyFor } from '../lib/event-factory';
 import { growthExponent, msSince, round, summarize } from '../lib/stats';
@@ -60,10 +60,10 @@ async function measurePoint(deps: RecomputeDeps & { db: { pool: pg.Pool } }, ran
   }
   // One run split into its phases, to show where the time goes.
   const loadStart = process.hrtime.bigint();
-  const loaded = await loadUserHistory(pool, userId, new Date());
+  const loaded = (await loadDigests(pool, [userId], new Date())).get(userId)!;
   const load = msSince(loadStart);
   const computeStart = process.hrtime.bigint();
-  computeUserAggregates(loaded);
+  computeUserAggregates(loaded.digest);
   const compute = msSince(computeStart);
   const stats = summarize(times);
   progress(`${size.toLocaleString('en')} events: p50 ${stats.p50.toFixed(1)} ms (load ${load.toFixed(1)}, compute ${compute.toFixed(1)})`);

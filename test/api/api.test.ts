@@ -295,6 +295,9 @@ describe('operations', () => {
     expect(value('ingest_step_duration_seconds', { queue: 'behavioral-event', step: 'insert' }, 'ingest_step_duration_seconds_count')[0]).toBeGreaterThanOrEqual(1);
     // jobs deferred by a PostgreSQL outage: a series at 0 before the first one
     expect(value('pipeline_jobs_deferred_total', { queue: 'recompute' })).toEqual([0]);
+    // the recompute's steps, each timed
+    for (const step of ['load', 'compute', 'save', 'write_through'])
+      expect({ step, n: value('recompute_step_duration_seconds', { step }, 'recompute_step_duration_seconds_count')[0] }).toEqual({ step, n: expect.any(Number) });
     // event-to-visible freshness histogram
     expect(typeOf('event_to_visible_seconds')).toBe('histogram');
     expect(value('event_to_visible_seconds', {}, 'event_to_visible_seconds_count')[0]).toBeGreaterThanOrEqual(1);

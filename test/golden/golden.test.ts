@@ -1,4 +1,4 @@
-import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
+import { aggregatesOfHistory } from '@shared/aggregates/compute-user-aggregates';
 import { AGGREGATE_NAMES, NO_PERIOD, type AggregateName } from '@shared/contracts/analytics-query';
 import { cognitiveLoadCases } from './cognitive-load.golden';
 import { dashboardCases } from './dashboard.golden';
@@ -51,7 +51,7 @@ const SUITES: Suite[] = [
 
 /** The data of `aggregate` for each period the case expects (or the single '-' row). */
 function computed(suite: Suite, golden: GoldenCase<unknown>): Record<string, unknown> {
-  const { entries } = computeUserAggregates(historyOf(golden));
+  const { entries } = aggregatesOfHistory(historyOf(golden));
   const periods = suite.byPeriod ? Object.keys(golden.expected as object) : [NO_PERIOD];
   return Object.fromEntries(periods.map((period) => [period, entries.find((e) => e.aggregate === suite.aggregate && e.period === period)?.data]));
 }

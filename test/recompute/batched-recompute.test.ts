@@ -110,7 +110,7 @@ it('fails a user whose load fails alone: the rest of its batch is stored', async
       if (prop !== 'query') return Reflect.get(target, prop, target);
       return (query: { text: string; values: unknown[] }) => {
         const users = Array.isArray(query.values?.[0]) ? (query.values[0] as string[]) : [];
-        if (query.text?.includes('AS older_missions') && users.includes('p-poison')) return Promise.reject(new Error('this user breaks the statement'));
+        if (query.text?.includes('AS intervention_effects') && users.includes('p-poison')) return Promise.reject(new Error('this user breaks the statement'));
         return target.query(query);
       };
     },

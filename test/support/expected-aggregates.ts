@@ -1,4 +1,4 @@
-import { computeUserAggregates, type ComputedAggregates } from '@shared/aggregates/compute-user-aggregates';
+import { aggregatesOfHistory, type ComputedAggregates } from '@shared/aggregates/compute-user-aggregates';
 import type { EventRow, SessionRow } from '@shared/aggregates/user-history';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
@@ -48,7 +48,7 @@ export function expectedAggregates(userId: string, published: { events: Behavior
   const events = [...dedupedEvents.values()].filter((e) => e.occurredAt.getTime() <= now.getTime());
   const sessions = [...dedupedSessions.values()].filter((s) => s.endedAt.getTime() <= now.getTime());
   const times = [...events.map((e) => e.occurredAt.getTime()), ...sessions.map((s) => s.endedAt.getTime())];
-  return computeUserAggregates(
+  return aggregatesOfHistory(
     historyOf(events, sessions, { userId, totals: { events: events.length, sessions: sessions.length, lastActivityAt: times.length ? new Date(Math.max(...times)) : null } }, now),
   );
 }

@@ -1,5 +1,6 @@
 import type { CognitiveLoad, LoadLevel } from './aggregate-schemas';
 import { addDays, chronological, clamp, DAY_MS, inWindow, mean, sessionMinutes, utcDay } from './math';
+import type { ResponseTimes } from './user-digest';
 import type { EventRow, LoadSnapshotRow, SessionRow } from './user-history';
 
 export function loadLevel(score: number): LoadLevel {
@@ -9,10 +10,8 @@ export function loadLevel(score: number): LoadLevel {
   return 'CRITICAL';
 }
 
-function meanResponseMs(events: EventRow[], now: Date, windowMs: number): number | null {
-  return mean(
-    events.flatMap((e) => (e.type === 'card_reviewed' && e.responseMs !== null && inWindow(e.occurredAt, now, windowMs) ? [e.responseMs] : [])),
-  );
+function meanOf(times: ResponseTimes): number | null {
+  return times.count === 0 ? null : times.sum / times.count;
 }
 
 /** Today's snapshot replaces a stored one for the same day; the last 14 UTC days, oldest first. */
@@ -31,8 +30,14 @@ export function burnoutRisk(history: LoadSnapshotRow[], todayDay: string): boole
 }
 
 /** SPEC 5.4. */
-export function cognitiveLoad(input: { recentEvents: EventRow[]; sessions: SessionRow[]; storedLoadSnapshots: LoadSnapshotRow[]; now: Date }): CognitiveLoad {
-  const { recentEvents, sessions, now } = input;
+export function cognitiveLoad(input: {
+  events: EventRow[];
+  sessions: SessionRow[];
+  responseTimes: { last24h: ResponseTimes; last30d: ResponseTimes };
+  storedLoadSnapshots: LoadSnapshotRow[];
+  now: Date;
+}): CognitiveLoad {
+  const { events, sessions, now } = input;
   const studyMinutes24h = sessions.filter((s) => inWindow(s.endedAt, now, DAY_MS)).reduce((sum, s) => sum + sessionMinutes(s), 0);
   const m = Math.min(1, studyMinutes24h / 240);
 
@@ -44,11 +49,11 @@ export function cognitiveLoad(input: { recentEvents: EventRow[]; sessions: Sessi
   const correct = latestFive.reduce((sum, s) => sum + s.correctCount, 0);
   const errorRate = cards === 0 ? 0 : 1 - correct / cards;
 
-  const mean24h = meanResponseMs(recentEvents, now, DAY_MS);
-  const mean30d = meanResponseMs(recentEvents, now, 30 * DAY_MS);
+  const mean24h = meanOf(input.responseTimes.last24h);
+  const mean30d = meanOf(input.responseTimes.last30d);
   const responseSlowdown = mean24h === null || mean30d === null || mean30d === 0 ? 0 : clamp(mean24h / mean30d - 1, 0, 1);
 
-  const reports = recentEvents
+  const reports = events
     .filter((e) => e.type === 'self_report' && e.stress !== null && inWindow(e.occurredAt, now, DAY_MS))
     .sort(chronological<EventRow>((e) => e.occurredAt, (e) => e.eventId));
   const latestStress = reports.at(-1)?.stress;

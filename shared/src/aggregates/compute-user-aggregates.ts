@@ -10,6 +10,7 @@ import { rankedPredictions, strugglePredictions } from './struggle-predictions';
 import { struggleReduction } from './struggle-reduction';
 import { studyPatterns } from './study-patterns';
 import { chronological, utcDay } from './math';
+import { digestOfHistory, type UserDigest } from './user-digest';
 import type { EventRow, SessionRow, UserHistory } from './user-history';
 
 export interface AggregateEntry {
@@ -29,47 +30,35 @@ const bySessionStart = chronological<SessionRow>((s) => s.startedAt, (s) => s.se
 
 /**
  * Rows in one canonical order (time, then id), whatever order the store returned them in:
- * floating-point sums depend on order, and the same history must give the same numbers.
+ * floating-point sums depend on order, and the same rows must give the same numbers.
  */
-function canonical(history: UserHistory): UserHistory {
-  return {
-    ...history,
-    recentEvents: [...history.recentEvents].sort(byEventTime),
-    missionEvents: [...history.missionEvents].sort(byEventTime),
-    interventionEvents: [...history.interventionEvents].sort(byEventTime),
-    interventionReviews: [...history.interventionReviews].sort(byEventTime),
-    latestReviewsByObjective: Object.fromEntries(
-      Object.entries(history.latestReviewsByObjective).map(([objectiveId, reviews]) => [objectiveId, [...reviews].sort(byEventTime)]),
-    ),
-    sessions: [...history.sessions].sort(bySessionStart),
-  };
+function canonical(digest: UserDigest): UserDigest {
+  return { ...digest, events: [...digest.events].sort(byEventTime), sessions: [...digest.sessions].sort(bySessionStart) };
 }
 
 /**
- * Every aggregate of SPEC section 5 for one user, from one history, at `history.now`:
+ * Every aggregate of SPEC section 5 for one user, from one digest, at `digest.now`:
  * the dashboard and interventions are built from the other results of the same call, so
  * a user's aggregates are always consistent with each other.
  */
-export function computeUserAggregates(input: UserHistory): ComputedAggregates {
-  const history = canonical(input);
-  const { now } = history;
-  const patterns = studyPatterns(history.sessions, now);
-  const load = cognitiveLoad(history);
-  const ranked = rankedPredictions(history.recentEvents, history.latestReviewsByObjective, load.loadScore, now);
+export function computeUserAggregates(input: UserDigest): ComputedAggregates {
+  const digest = canonical(input);
+  const { now, events, objectives } = digest;
+  const patterns = studyPatterns(digest.sessions, now);
+  const load = cognitiveLoad(digest);
+  const ranked = rankedPredictions(objectives, load.loadScore, now);
   const predictions = strugglePredictions(ranked, load.loadScore);
   const advice = interventions(ranked, load, patterns);
-  const missionsByPeriod = Object.fromEntries(PERIODS.map((p) => [p, missionsSummary(history.missionEvents, p, now)]));
-  const reductionByPeriod = Object.fromEntries(
-    PERIODS.map((p) => [p, struggleReduction(history.interventionEvents, history.interventionReviews, p, now)]),
-  );
+  const missionsByPeriod = Object.fromEntries(PERIODS.map((p) => [p, missionsSummary(events, p, now)]));
+  const reductionByPeriod = Object.fromEntries(PERIODS.map((p) => [p, struggleReduction(events, digest.interventionEffects, p, now)]));
   const single: Partial<Record<AggregateName, unknown>> = {
     patterns,
-    objectives: objectivesMastery(history.recentEvents, history.latestReviewsByObjective, now),
+    objectives: objectivesMastery(objectives),
     'cognitive-load/current': load,
-    'stress-profile': stressProfile(history.recentEvents, load, now),
+    'stress-profile': stressProfile(events, objectives, load, now),
     predictions,
     interventions: advice,
-    'behavioral-insights/dashboard': dashboard(history, { missions7d: missionsByPeriod['7d']!, patterns, load, predictions, interventions: advice }),
+    'behavioral-insights/dashboard': dashboard(digest, { missions7d: missionsByPeriod['7d']!, patterns, load, predictions, interventions: advice }),
   };
   const entries = STORED_AGGREGATE_KEYS.map(({ aggregate, period }) => ({
     aggregate,
@@ -82,4 +71,9 @@ export function computeUserAggregates(input: UserHistory): ComputedAggregates {
     entries,
     loadSnapshot: { day: utcDay(now), loadScore: load.loadScore, level: load.level },
   };
+}
+
+/** The aggregates of a user's raw rows: the formulas over the digest that defines every count (digestOfHistory). */
+export function aggregatesOfHistory(history: UserHistory): ComputedAggregates {
+  return computeUserAggregates(digestOfHistory(history));
 }

@@ -11,9 +11,9 @@ export function inPeriod(at: Date, now: Date, period: Period): boolean {
 }
 
 /** Consecutive UTC days ending today or yesterday, each with a mission_completed (any age). */
-export function currentStreakDays(missionEvents: EventRow[], now: Date): number {
+export function currentStreakDays(events: EventRow[], now: Date): number {
   const days = new Set(
-    missionEvents.filter((e) => e.type === 'mission_completed' && e.occurredAt.getTime() <= now.getTime()).map((e) => utcDay(e.occurredAt)),
+    events.filter((e) => e.type === 'mission_completed' && e.occurredAt.getTime() <= now.getTime()).map((e) => utcDay(e.occurredAt)),
   );
   const today = utcDay(now);
   let day = days.has(today) ? today : addDays(today, -1);
@@ -25,9 +25,9 @@ export function currentStreakDays(missionEvents: EventRow[], now: Date): number 
   return streak;
 }
 
-/** SPEC 5.1 over mission events of any age; the period filters counts and means. */
-export function missionsSummary(missionEvents: EventRow[], period: Period, now: Date): MissionsSummary {
-  const inRange = missionEvents.filter((e) => inPeriod(e.occurredAt, now, period));
+/** SPEC 5.1 over the mission events of any age among `events`; the period filters counts and means. */
+export function missionsSummary(events: EventRow[], period: Period, now: Date): MissionsSummary {
+  const inRange = events.filter((e) => inPeriod(e.occurredAt, now, period));
   const completedEvents = inRange.filter((e) => e.type === 'mission_completed');
   const completed = completedEvents.length;
   const abandoned = inRange.filter((e) => e.type === 'mission_abandoned').length;
@@ -39,6 +39,6 @@ export function missionsSummary(missionEvents: EventRow[], period: Period, now: 
     completionRate: completed + abandoned === 0 ? null : completed / (completed + abandoned),
     avgSuccessScore: mean(completedEvents.flatMap((e) => (e.successScore === null ? [] : [e.successScore]))),
     avgDurationMinutes: mean(completedEvents.flatMap((e) => (e.durationMs === null ? [] : [e.durationMs / 60_000]))),
-    currentStreakDays: currentStreakDays(missionEvents, now),
+    currentStreakDays: currentStreakDays(events, now),
   };
 }

@@ -1,57 +1,37 @@
 import type { ObjectiveMastery, ObjectivesMastery } from './aggregate-schemas';
-import { chronological, compareIds, DAY_MS, inWindow } from './math';
-import type { EventRow } from './user-history';
+import { compareIds } from './math';
+import type { ObjectiveReviews, ReviewCount } from './user-digest';
 
-const latestFirst = (a: EventRow, b: EventRow) => -chronological<EventRow>((e) => e.occurredAt, (e) => e.eventId)(a, b);
-
-/** Card reviews with an objective, in (now − windowMs, now], grouped by objectiveId. */
-export function reviewsByObjective(events: EventRow[], now: Date, windowMs: number): Map<string, EventRow[]> {
-  const groups = new Map<string, EventRow[]>();
-  for (const e of events) {
-    if (e.type !== 'card_reviewed' || e.objectiveId === null || !inWindow(e.occurredAt, now, windowMs)) continue;
-    const list = groups.get(e.objectiveId);
-    if (list) list.push(e);
-    else groups.set(e.objectiveId, [e]);
-  }
-  return groups;
+/** correct / reviews; null over nothing. */
+export function accuracy(count: ReviewCount): number | null {
+  return count.reviews === 0 ? null : count.correct / count.reviews;
 }
 
-export function correctShare(reviews: EventRow[]): number | null {
-  return reviews.length === 0 ? null : reviews.filter((r) => r.correct === true).length / reviews.length;
-}
-
-/** Accuracy of the 10 most recent reviews of any age (ties by eventId). */
-export function recentAccuracy(latest: EventRow[] | undefined, fallback: EventRow[], now: Date): number | null {
-  const candidates = (latest ?? fallback).filter((r) => r.occurredAt.getTime() <= now.getTime());
-  return correctShare([...candidates].sort(latestFirst).slice(0, 10));
-}
-
-function masteryLevel(recent: number | null, attempts: number): ObjectiveMastery['masteryLevel'] {
+export function masteryLevel(recent: number | null, attempts: number): ObjectiveMastery['masteryLevel'] {
   if (recent !== null && recent >= 0.9 && attempts >= 10) return 'MASTERED';
   if (recent !== null && recent >= 0.75) return 'PROFICIENT';
   if (recent !== null && recent >= 0.5) return 'DEVELOPING';
   return 'STRUGGLING';
 }
 
-/** SPEC 5.3: card reviews of the last 90 days, per objective. */
-export function objectivesMastery(recentEvents: EventRow[], latestReviewsByObjective: Record<string, EventRow[]>, now: Date): ObjectivesMastery {
-  const groups = reviewsByObjective(recentEvents, now, 90 * DAY_MS);
-  const objectives = [...groups.keys()].sort(compareIds).map((objectiveId): ObjectiveMastery => {
-    const reviews = groups.get(objectiveId)!;
-    const recent = recentAccuracy(latestReviewsByObjective[objectiveId], reviews, now);
-    const latest = [...reviews].sort(latestFirst)[0]!;
-    return {
-      objectiveId,
-      attempts: reviews.length,
-      correct: reviews.filter((r) => r.correct === true).length,
-      accuracy: correctShare(reviews),
-      recentAccuracy: recent,
-      lastPracticedAt: latest.occurredAt.toISOString(),
-      masteryLevel: masteryLevel(recent, reviews.length),
-    };
-  });
-  const weaknesses = objectives
+/** SPEC 5.3: card reviews of the last 90 days per objective; recentAccuracy over its 10 latest of any age. */
+export function objectivesMastery(objectives: readonly ObjectiveReviews[]): ObjectivesMastery {
+  const list = [...objectives]
+    .sort((a, b) => compareIds(a.objectiveId, b.objectiveId))
+    .map((o): ObjectiveMastery => {
+      const recent = accuracy(o.lastTen);
+      return {
+        objectiveId: o.objectiveId,
+        attempts: o.last90d.reviews,
+        correct: o.last90d.correct,
+        accuracy: accuracy(o.last90d),
+        recentAccuracy: recent,
+        lastPracticedAt: o.latestAt.toISOString(),
+        masteryLevel: masteryLevel(recent, o.last90d.reviews),
+      };
+    });
+  const weaknesses = list
     .filter((o) => o.masteryLevel === 'STRUGGLING')
     .sort((a, b) => (a.accuracy ?? 0) - (b.accuracy ?? 0) || compareIds(a.objectiveId, b.objectiveId));
-  return { objectives, weaknesses };
+  return { objectives: list, weaknesses };
 }

@@ -1,19 +1,20 @@
-import { ago, DAY, event, historyOf, HOUR, MIN, NOW, review, session } from '../../../test/support/history-builder';
+import { ago, DAY, digestOf, event, HOUR, MIN, NOW, review, session } from '../../../test/support/history-builder';
 import { AGGREGATE_DATA_SCHEMAS, type CognitiveLoad, type Prediction, type StudyPatterns } from './aggregate-schemas';
 import { computeUserAggregates } from './compute-user-aggregates';
 import { interventions } from './interventions';
 import { rankedPredictions, strugglePredictions } from './struggle-predictions';
 import { struggleReduction } from './struggle-reduction';
 import { studyPatterns } from './study-patterns';
-import { emptyHistory } from './user-history';
+import { emptyDigest } from './user-digest';
+import type { EventRow } from './user-history';
 
 const reviewsAt = (objectiveId: string, pattern: boolean[], start: number) => pattern.map((c, i) => review(objectiveId, ago(start + i * MIN), c));
 
 describe('5.6 predictions', () => {
   it('scores objectives with ≥ 3 reviews in 30 days by the exact formula', () => {
     const events = [...reviewsAt('a', [false, false, true], 3 * DAY), ...reviewsAt('b', [true, true], HOUR)];
-    const h = historyOf(events);
-    const [a, ...rest] = rankedPredictions(h.recentEvents, h.latestReviewsByObjective, 50, NOW);
+    const h = digestOf(events);
+    const [a, ...rest] = rankedPredictions(h.objectives, 50, NOW);
     expect(rest).toEqual([]);
     expect(a!.objectiveId).toBe('a');
     expect(a!.recentAccuracy).toBeCloseTo(1 / 3, 12);
@@ -24,8 +25,8 @@ describe('5.6 predictions', () => {
 
   it('orders by probability desc then id, lists 20 and counts all', () => {
     const events = Array.from({ length: 25 }, (_, i) => reviewsAt(`o${String(i).padStart(2, '0')}`, [false, false, false], HOUR)).flat();
-    const h = historyOf(events);
-    const ranked = rankedPredictions(h.recentEvents, h.latestReviewsByObjective, 100, NOW);
+    const h = digestOf(events);
+    const ranked = rankedPredictions(h.objectives, 100, NOW);
     const result = strugglePredictions(ranked, 100);
     expect(result.predictions).toHaveLength(20);
     expect(result.predictions[0]!.objectiveId).toBe('o00');
@@ -39,8 +40,8 @@ describe('5.6 predictions', () => {
     [4, 0, 'LOW'], // 0.30
   ] as const)('%d of 10 correct at load %d is %s', (correct, loadScore, level) => {
     const events = reviewsAt('x', Array.from({ length: 10 }, (_, i) => i < correct), 0);
-    const h = historyOf(events);
-    expect(rankedPredictions(h.recentEvents, h.latestReviewsByObjective, loadScore, NOW)[0]!.riskLevel).toBe(level);
+    const h = digestOf(events);
+    expect(rankedPredictions(h.objectives, loadScore, NOW)[0]!.riskLevel).toBe(level);
   });
 });
 
@@ -91,6 +92,11 @@ describe('5.7 interventions', () => {
 describe('5.8 struggle-reduction', () => {
   const applied = (at: Date, objectiveId: string | null, interventionType = 'SPACED_REPETITION_BOOST') =>
     event('intervention_applied', at, { objectiveId, interventionType });
+  /** SPEC 5.8 over these interventions and reviews, through the digest that counts the reviews around each intervention. */
+  const reduction = (interventionEvents: EventRow[], reviews: EventRow[], period: '7d' | '90d') => {
+    const digest = digestOf([...interventionEvents, ...reviews]);
+    return struggleReduction(digest.events, digest.interventionEffects, period, NOW);
+  };
 
   it('compares the incorrect share in the 14 days before and after, with ≥ 3 reviews each side', () => {
     const t = ago(20 * DAY);
@@ -102,14 +108,14 @@ describe('5.8 struggle-reduction', () => {
       review('o', at(1), true), review('o', at(2), true), review('o', at(3), false), review('o', at(14), false), // 14 d after: out
     ];
     const events = [applied(t, 'o'), applied(ago(10 * DAY), 'o', 'BREAK_SCHEDULING'), applied(ago(5 * DAY), null)];
-    const result = struggleReduction(events, reviews, '90d', NOW);
+    const result = reduction(events, reviews, '90d');
     expect(result.interventions).toEqual([
       { eventId: events[0]!.eventId, interventionType: 'SPACED_REPETITION_BOOST', objectiveId: 'o', appliedAt: t.toISOString(), before: 0.75, after: 1 / 3 },
     ]);
     expect(result.overall.count).toBe(1);
     expect(result.overall.reductionPercent).toBeCloseTo(((0.75 - 1 / 3) / 0.75) * 100, 10);
     expect(result.byType.BREAK_SCHEDULING).toEqual({ count: 0, before: null, after: null, reductionPercent: null });
-    expect(struggleReduction(events, reviews, '7d', NOW).overall.count).toBe(0);
+    expect(reduction(events, reviews, '7d').overall.count).toBe(0);
   });
 
   it('ignores after-reviews later than now and gives a null reduction when before is 0', () => {
@@ -119,15 +125,15 @@ describe('5.8 struggle-reduction', () => {
       ...[1, 2].map((d) => review('o', new Date(t.getTime() + d * HOUR), false)),
       review('o', new Date(NOW.getTime() + HOUR), false),
     ];
-    expect(struggleReduction([applied(t, 'o')], reviews, '7d', NOW).overall.count).toBe(0);
+    expect(reduction([applied(t, 'o')], reviews, '7d').overall.count).toBe(0);
     const more = [...reviews, review('o', new Date(t.getTime() + 3 * HOUR), false)];
-    expect(struggleReduction([applied(t, 'o')], more, '7d', NOW).overall).toEqual({ count: 1, before: 0, after: 1, reductionPercent: null });
+    expect(reduction([applied(t, 'o')], more, '7d').overall).toEqual({ count: 1, before: 0, after: 1, reductionPercent: null });
   });
 });
 
 describe('computeUserAggregates', () => {
   it('gives every stored (aggregate, period) for an unknown user, matching the response schemas', () => {
-    const result = computeUserAggregates(emptyHistory('nobody', NOW));
+    const result = computeUserAggregates(emptyDigest('nobody', NOW));
     expect(result.entries).toHaveLength(15);
     for (const entry of result.entries) expect(() => AGGREGATE_DATA_SCHEMAS[entry.aggregate].parse(entry.data)).not.toThrow();
     expect(result.loadSnapshot).toEqual({ day: '2026-11-24', loadScore: 0, level: 'LOW' });
@@ -143,8 +149,8 @@ describe('computeUserAggregates', () => {
       event('self_report', ago(1 * HOUR), { stress: 5 }),
     ];
     const sessions = [session(ago(2 * HOUR), 45, 20, 5), session(new Date('2026-11-18T10:00:00Z'), 30), session(new Date('2026-11-17T23:00:00Z'), 30)];
-    const history = historyOf(events, sessions, { totals: { events: 9, sessions: 3, lastActivityAt: ago(HOUR) } });
-    const result = computeUserAggregates(history);
+    const digest = digestOf(events, sessions, { totals: { events: 9, sessions: 3, lastActivityAt: ago(HOUR) } });
+    const result = computeUserAggregates(digest);
     for (const entry of result.entries) expect(() => AGGREGATE_DATA_SCHEMAS[entry.aggregate].parse(entry.data)).not.toThrow();
     const data = (name: string, period = '-') => result.entries.find((e) => e.aggregate === name && e.period === period)!.data as any;
     const dash = data('behavioral-insights/dashboard');

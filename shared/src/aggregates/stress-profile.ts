@@ -1,6 +1,7 @@
 import type { CognitiveLoad, StressProfile } from './aggregate-schemas';
 import { compareIds, DAY_MS, mean } from './math';
-import { correctShare, reviewsByObjective } from './objectives-mastery';
+import { accuracy } from './objectives-mastery';
+import type { ObjectiveReviews } from './user-digest';
 import type { EventRow } from './user-history';
 
 function trendOf(reports: EventRow[], now: Date): { trend: StressProfile['trend']; trendDelta: number | null } {
@@ -14,16 +15,16 @@ function trendOf(reports: EventRow[], now: Date): { trend: StressProfile['trend'
   return { trend: delta >= 0.5 ? 'RISING' : delta <= -0.5 ? 'FALLING' : 'STABLE', trendDelta: delta };
 }
 
-/** SPEC 5.5: self reports of the last 30 days, with 5.4's load history. */
-export function stressProfile(recentEvents: EventRow[], load: CognitiveLoad, now: Date): StressProfile {
-  const reports = recentEvents.filter(
+/** SPEC 5.5: self reports of the last 30 days, with 5.4's load history; triggers from the objectives' 30-day reviews. */
+export function stressProfile(events: EventRow[], objectives: readonly ObjectiveReviews[], load: CognitiveLoad, now: Date): StressProfile {
+  const reports = events.filter(
     (e) => e.type === 'self_report' && e.stress !== null && e.occurredAt.getTime() > now.getTime() - 30 * DAY_MS && e.occurredAt <= now,
   );
   const byHour = Array.from({ length: 24 }, () => [] as number[]);
   for (const r of reports) byHour[r.occurredAt.getUTCHours()]!.push(r.stress!);
-  const triggers = [...reviewsByObjective(recentEvents, now, 30 * DAY_MS)]
-    .filter(([, reviews]) => reviews.length >= 5)
-    .map(([objectiveId, reviews]) => ({ objectiveId, reviews: reviews.length, accuracy: correctShare(reviews) }))
+  const triggers = objectives
+    .filter((o) => o.last30d.reviews >= 5)
+    .map((o) => ({ objectiveId: o.objectiveId, reviews: o.last30d.reviews, accuracy: accuracy(o.last30d) }))
     .sort((a, b) => (a.accuracy ?? 0) - (b.accuracy ?? 0) || compareIds(a.objectiveId, b.objectiveId))
     .slice(0, 3);
   return {

@@ -18,6 +18,13 @@ export function createPipelineMetrics(registry: Registry) {
     }),
     batchSize: new Histogram({ name: 'ingest_batch_size', help: 'Rows per multi-row insert', labelNames: ['table'] as const, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], registers }),
     recomputeSeconds: new Histogram({ name: 'recompute_duration_seconds', help: 'From a recompute job taken to its user stored and written through (its batch included)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    recomputeStepSeconds: new Histogram({
+      name: 'recompute_step_duration_seconds',
+      help: 'Time of each step of a recompute batch: load (one statement), compute, save (one statement), write_through (one round trip)',
+      labelNames: ['step'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
     recomputeBatchUsers: new Histogram({ name: 'recompute_batch_users', help: 'Users per recompute batch', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
     refreshRequests: new Counter({
       name: 'aggregate_refresh_requests_total',

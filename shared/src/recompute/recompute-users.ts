@@ -4,9 +4,14 @@ import { cacheKey } from '../contracts/cache-keys';
 import type { AggregateWriteThrough, UserEntries } from '../cache/write-through';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import type { Database } from '../db/database';
-import { historyRows, loadHistories } from '../store/history-loader';
+import { digestSize } from '../aggregates/user-digest';
+import { loadDigests } from '../store/digest-loader';
 import { saveComputations, type SerializedComputation } from '../store/aggregate-store';
 import { markCacheRepairs } from '../store/cache-repairs';
+
+/** The steps of a recompute batch, in order. */
+export const RECOMPUTE_STEPS = ['load', 'compute', 'save', 'write_through'] as const;
+export type RecomputeStep = (typeof RECOMPUTE_STEPS)[number];
 
 export interface RecomputeDeps {
   db: Pick<Database, 'pool'>;
@@ -14,6 +19,18 @@ export interface RecomputeDeps {
   cache?: AggregateWriteThrough | null;
   cachePrefix: string;
   now?: () => Date;
+  /** Starts timing a step of the batch; the function it returns stops it (prom-client's startTimer has this shape). */
+  timeStep?: (step: RecomputeStep) => () => void;
+}
+
+/** Runs one step of a batch under `deps.timeStep`. */
+async function timed<T>(deps: RecomputeDeps, step: RecomputeStep, work: () => T | Promise<T>): Promise<T> {
+  const stop = deps.timeStep?.(step);
+  try {
+    return await work();
+  } finally {
+    stop?.();
+  }
 }
 
 export interface RecomputeOutcome {
@@ -88,8 +105,8 @@ async function batchThenAlone<T>(userIds: string[], step: (ids: string[]) => Pro
 }
 
 /**
- * Rebuilds a batch of users' aggregates from raw rows, with the unchanged pure formulas:
- * one statement loads every history (one snapshot), each user is computed and serialized
+ * Rebuilds a batch of users' aggregates with the pure formulas: one statement loads every
+ * digest (one snapshot; rollups summed in the database, store/digest-loader.ts), each user is computed and serialized
  * once, one statement saves them all (the newest computation of each user wins), and one
  * write-through replaces their cache entries. Every user gets exactly what a batch of one
  * gives it; a user that fails fails alone.
@@ -98,17 +115,19 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
   const now = deps.now?.() ?? new Date();
   const unique = [...new Set(userIds)];
   const computed = await batchThenAlone(unique, async (ids) => {
-    const histories = await loadHistories(deps.db.pool, ids, now);
+    const digests = await timed(deps, 'load', () => loadDigests(deps.db.pool, ids, now));
+    const stopCompute = deps.timeStep?.('compute');
     const results = new Map<string, { computed: ComputedAggregates; serialized: SerializedComputation; rows: number; nextVisibleAt: Date | null } | RecomputeFailure>();
     for (const id of ids) {
-      const { history, watermark, nextVisibleAt } = histories.get(id)!;
+      const { digest, watermark, nextVisibleAt } = digests.get(id)!;
       try {
-        const aggregates = computeUserAggregates(history);
-        results.set(id, { computed: aggregates, serialized: serialize(aggregates, id, watermark), rows: historyRows(history), nextVisibleAt });
+        const aggregates = computeUserAggregates(digest);
+        results.set(id, { computed: aggregates, serialized: serialize(aggregates, id, watermark), rows: digestSize(digest), nextVisibleAt });
       } catch (error) {
         results.set(id, new RecomputeFailure(error as Error));
       }
     }
+    stopCompute?.();
     return results;
   });
 
@@ -117,13 +136,14 @@ export async function recomputeUsers(deps: RecomputeDeps, userIds: readonly stri
     ready.map((r) => r.id),
     async (ids) => {
       const wanted = new Set(ids);
-      const stored = await saveComputations(deps.db.pool, ready.filter((r) => wanted.has(r.id)).map((r) => r.serialized));
+      const stored = await timed(deps, 'save', () => saveComputations(deps.db.pool, ready.filter((r) => wanted.has(r.id)).map((r) => r.serialized)));
       return new Map(ids.map((id) => [id, stored.has(id)]));
     },
   );
 
   const toCache = ready.filter((r) => saved.get(r.id) === true);
-  const cached = deps.cache && toCache.length > 0 ? await deps.cache.writeThroughUsers(toCache.map((r) => cacheEntries(r.serialized, deps.cachePrefix))) : null;
+  const cache = deps.cache;
+  const cached = cache && toCache.length > 0 ? await timed(deps, 'write_through', () => cache.writeThroughUsers(toCache.map((r) => cacheEntries(r.serialized, deps.cachePrefix)))) : null;
   if (cached) {
     const stale = toCache.filter((r) => !cached.has(r.id)).map((r) => r.id);
     // Durable before the job reports anything: if this process dies now, the mark remains.

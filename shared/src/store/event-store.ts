@@ -1,11 +1,15 @@
 /**
  * Idempotent, batched storage of raw rows: one multi-row INSERT … ON CONFLICT DO NOTHING
  * per batch, so the same eventId/sessionId — redelivered, stalled, or sent both through
- * BullMQ and HTTP — is stored once, and a batch of 1,000 is one round trip.
+ * BullMQ and HTTP — is stored once. Each batch is one transaction: it takes its users'
+ * row locks, stores the rows, and recomputes the rollups they fall in (store/rollups.ts),
+ * so rows and rollups commit together or not at all.
  */
 import type { BehavioralEvent } from '../contracts/behavioral-event';
 import type { SessionCompleted } from '../contracts/session-completed';
 import type { Queryable } from '../db/database';
+import { inTransaction, type TransactionPool } from '../db/transaction';
+import { CHANGED_EVENT_COLUMNS, CHANGED_SESSION_COLUMNS, refreshRollups, touchedBy, type ChangedRow } from './rollups';
 
 export interface InsertResult {
   inserted: number;
@@ -49,56 +53,65 @@ function eventValues(event: BehavioralEvent): unknown[] {
 }
 
 /**
- * Records the users' latest activity and bumps their ingest_version, AFTER their rows are
- * stored: a computation whose snapshot sees the new version sees the rows too, so its
- * watermark orders it after every computation that could have missed them.
+ * Takes the users' row locks (analytics_users, in id order, so concurrent batches cannot
+ * deadlock) as a batch's first statement, recording their latest activity and bumping
+ * their ingest_version: the batch's rows and rollups commit with the new version, so a
+ * computation whose snapshot sees it sees them too, and its watermark orders it after
+ * every computation that could have missed them. A user seen for the first time with no
+ * raw rows yet has rollups covering all their rows from this batch on (rollups_ready).
  */
-async function touchUsers(db: Queryable, activity: { userId: string; at: string }[]): Promise<void> {
-  if (activity.length === 0) return;
-  // Sorted, so concurrent batches lock users in the same order (no deadlocks between them).
+async function lockUsers(db: Queryable, activity: { userId: string; at: string }[]): Promise<void> {
   await db.query(
-    `INSERT INTO analytics_users (user_id, last_activity_at, ingest_version)
-     SELECT u, max(t), 1 FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
+    `INSERT INTO analytics_users (user_id, last_activity_at, ingest_version, rollups_ready)
+     SELECT u, max(t), 1, NOT EXISTS (SELECT 1 FROM behavioral_events e WHERE e.user_id = u) AND NOT EXISTS (SELECT 1 FROM study_sessions s WHERE s.user_id = u)
+     FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
      ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
        ingest_version = analytics_users.ingest_version + 1`,
     columns(activity, (a) => [a.userId, a.at]),
   );
 }
 
-export async function insertEvents(db: Queryable, events: BehavioralEvent[]): Promise<InsertResult> {
+/** Stores a batch of rows in one transaction: users locked, rows inserted (new ones reported by RETURNING), rollups refreshed. */
+async function storeBatch(pool: TransactionPool, activity: { userId: string; at: string }[], insert: (db: Queryable) => Promise<ChangedRow[]>): Promise<InsertResult> {
+  return inTransaction(pool, async (client) => {
+    await lockUsers(client, activity);
+    const inserted = await insert(client);
+    // Only new rows change a rollup: a duplicate's rollups were refreshed in the transaction that stored it.
+    await refreshRollups(client, touchedBy(inserted));
+    return { inserted: inserted.length, userIds: [...new Set(inserted.map((r) => r.user_id))] };
+  });
+}
+
+export async function insertEvents(pool: TransactionPool, events: BehavioralEvent[]): Promise<InsertResult> {
   if (events.length === 0) return { inserted: 0, userIds: [] };
-  const result = await db.query<{ user_id: string }>(
-    `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
-       correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
-     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[], $7::varchar[],
-       $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
-     ON CONFLICT (event_id) DO NOTHING
-     RETURNING user_id`,
-    columns(events, eventValues),
-  );
-  await touchUsers(db, events.map((e) => ({ userId: e.userId, at: e.occurredAt })));
-  return { inserted: result.rowCount ?? 0, userIds: [...new Set(result.rows.map((r) => r.user_id))] };
+  return storeBatch(pool, events.map((e) => ({ userId: e.userId, at: e.occurredAt })), async (db) => {
+    const result = await db.query<ChangedRow>(
+      `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
+         correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[], $7::varchar[],
+         $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING ${CHANGED_EVENT_COLUMNS}`,
+      columns(events, eventValues),
+    );
+    return result.rows;
+  });
 }
 
-export async function insertSessions(db: Queryable, sessions: SessionCompleted[]): Promise<InsertResult> {
+export async function insertSessions(pool: TransactionPool, sessions: SessionCompleted[]): Promise<InsertResult> {
   if (sessions.length === 0) return { inserted: 0, userIds: [] };
-  const result = await db.query<{ user_id: string }>(
-    `INSERT INTO study_sessions (session_id, user_id, started_at, ended_at, cards_reviewed, correct_count, avg_response_ms, mission_id, objective_ids)
-     SELECT s, u, st, en, c, k, a, m, COALESCE((SELECT array_agg(x) FROM jsonb_array_elements_text(o) x), ARRAY[]::varchar[])
-     FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::varchar[], $9::jsonb[])
-       AS x(s, u, st, en, c, k, a, m, o)
-     ON CONFLICT (session_id) DO NOTHING
-     RETURNING user_id`,
-    columns(sessions, (s) => [s.sessionId, s.userId, s.startedAt, s.endedAt, s.cardsReviewed, s.correctCount, s.avgResponseMs, s.missionId, JSON.stringify(s.objectiveIds ?? [])]),
-  );
-  await touchUsers(db, sessions.map((s) => ({ userId: s.userId, at: s.endedAt })));
-  return { inserted: result.rowCount ?? 0, userIds: [...new Set(result.rows.map((r) => r.user_id))] };
-}
-
-/** After raw rows of users were deleted: the computations that still counted them become older than the next one. */
-export async function bumpIngestVersions(db: Queryable, userIds: readonly string[]): Promise<void> {
-  if (userIds.length === 0) return;
-  await db.query('UPDATE analytics_users SET ingest_version = ingest_version + 1 WHERE user_id = ANY($1::varchar[])', [[...new Set(userIds)].sort()]);
+  return storeBatch(pool, sessions.map((s) => ({ userId: s.userId, at: s.endedAt })), async (db) => {
+    const result = await db.query<ChangedRow>(
+      `INSERT INTO study_sessions (session_id, user_id, started_at, ended_at, cards_reviewed, correct_count, avg_response_ms, mission_id, objective_ids)
+       SELECT s, u, st, en, c, k, a, m, COALESCE((SELECT array_agg(x) FROM jsonb_array_elements_text(o) x), ARRAY[]::varchar[])
+       FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::varchar[], $9::jsonb[])
+         AS x(s, u, st, en, c, k, a, m, o)
+       ON CONFLICT (session_id) DO NOTHING
+       RETURNING ${CHANGED_SESSION_COLUMNS}`,
+      columns(sessions, (s) => [s.sessionId, s.userId, s.startedAt, s.endedAt, s.cardsReviewed, s.correctCount, s.avgResponseMs, s.missionId, JSON.stringify(s.objectiveIds ?? [])]),
+    );
+    return result.rows;
+  });
 }
 
 /** How many of a user's raw rows were received after `since` (all of them when null). */
@@ -111,11 +124,21 @@ export async function countRowsReceivedSince(db: Queryable, userId: string, sinc
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Deletes a user's raw rows older than `cutoff` (events by occurredAt, sessions by startedAt); returns how many went. */
-export async function deleteRawRowsBefore(db: Queryable, userId: string, cutoff: Date): Promise<number> {
-  const events = await db.query('DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2', [userId, cutoff]);
-  const sessions = await db.query('DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2', [userId, cutoff]);
-  return (events.rowCount ?? 0) + (sessions.rowCount ?? 0);
+/**
+ * Deletes a user's raw rows older than `cutoff` (events by occurredAt, sessions by
+ * startedAt) in one transaction that bumps the user's ingest_version first (the
+ * computations that still counted them become older than the next one) and recomputes the
+ * rollups the deleted rows fell in; returns how many rows went.
+ */
+export async function deleteRawRowsBefore(pool: TransactionPool, userId: string, cutoff: Date): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    await client.query('UPDATE analytics_users SET ingest_version = ingest_version + 1 WHERE user_id = $1', [userId]);
+    const events = await client.query<ChangedRow>(`DELETE FROM behavioral_events WHERE user_id = $1 AND occurred_at < $2 RETURNING ${CHANGED_EVENT_COLUMNS}`, [userId, cutoff]);
+    const sessions = await client.query<ChangedRow>(`DELETE FROM study_sessions WHERE user_id = $1 AND started_at < $2 RETURNING ${CHANGED_SESSION_COLUMNS}`, [userId, cutoff]);
+    const deleted = [...events.rows, ...sessions.rows];
+    await refreshRollups(client, touchedBy(deleted));
+    return deleted.length;
+  });
 }
 
 /**

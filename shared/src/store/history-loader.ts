@@ -16,9 +16,9 @@ import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-histo
 
 // One event as a JSON array (the positions of EVENT_FIELDS); occurred_at as epoch
 // milliseconds (the column has millisecond precision): no timestamp strings to parse.
-const EVENT_ARRAY = `json_build_array(e.event_id, e.type, (extract(epoch from e.occurred_at) * 1000)::float8, e.objective_id, e.mission_id,
+export const EVENT_ARRAY = `json_build_array(e.event_id, e.type, (extract(epoch from e.occurred_at) * 1000)::float8, e.objective_id, e.mission_id,
   e.correct, e.response_ms, e.duration_ms::float8, e.success_score, e.stress, e.intervention_type, e.content_type)`;
-const SESSION_ARRAY = `json_build_array(s.session_id, (extract(epoch from s.started_at) * 1000)::float8, (extract(epoch from s.ended_at) * 1000)::float8,
+export const SESSION_ARRAY = `json_build_array(s.session_id, (extract(epoch from s.started_at) * 1000)::float8, (extract(epoch from s.ended_at) * 1000)::float8,
   s.cards_reviewed, s.correct_count)`;
 const MISSION_TYPES = `('mission_started', 'mission_completed', 'mission_abandoned')`;
 
@@ -70,8 +70,8 @@ SELECT u.user_id,
   COALESCE((SELECT a.ingest_version FROM analytics_users a WHERE a.user_id = u.user_id), 0)::float8 AS watermark
 FROM unnest($1::varchar[]) AS u(user_id)`;
 
-type EventArray = [string, string, number, string | null, string | null, boolean | null, number | null, number | null, number | null, number | null, string | null, string | null];
-type SessionArray = [string, number, number, number, number];
+export type EventArray = [string, string, number, string | null, string | null, boolean | null, number | null, number | null, number | null, number | null, string | null, string | null];
+export type SessionArray = [string, number, number, number, number];
 
 interface HistoryRecord {
   user_id: string;
@@ -98,7 +98,7 @@ export interface LoadedHistory {
   nextVisibleAt: Date | null;
 }
 
-function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
+export function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
   if (!arrays) return [];
   return arrays.map((a) => ({
     eventId: a[0],
@@ -117,7 +117,7 @@ function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
   }));
 }
 
-function toSessionRows(userId: string, arrays: SessionArray[] | null): SessionRow[] {
+export function toSessionRows(userId: string, arrays: SessionArray[] | null): SessionRow[] {
   if (!arrays) return [];
   return arrays.map((a) => ({ sessionId: a[0], userId, startedAt: new Date(a[1]), endedAt: new Date(a[2]), cardsReviewed: a[3], correctCount: a[4] }));
 }

@@ -3,6 +3,8 @@ import type { Queryable } from '../db/database';
 export interface UserSelection {
   /** Only users whose latest activity is after this instant (the nightly recompute's 90 days). */
   activeSince?: Date;
+  /** Only users whose rollups are not built yet (stored before the rollups existed). */
+  withoutRollups?: boolean;
   /** Users per page (default 500). */
   pageSize?: number;
 }
@@ -19,9 +21,9 @@ export async function* userPages(db: Queryable, selection: UserSelection = {}): 
   for (;;) {
     const { rows } = await db.query<{ user_id: string }>(
       `SELECT user_id FROM analytics_users
-       WHERE user_id > $1 AND ($2::timestamptz IS NULL OR last_activity_at > $2)
+       WHERE user_id > $1 AND ($2::timestamptz IS NULL OR last_activity_at > $2) AND NOT ($4 AND rollups_ready)
        ORDER BY user_id LIMIT $3`,
-      [after, selection.activeSince ?? null, pageSize],
+      [after, selection.activeSince ?? null, pageSize, selection.withoutRollups ?? false],
     );
     if (rows.length === 0) return;
     yield rows.map((r) => r.user_id);
@@ -31,10 +33,10 @@ export async function* userPages(db: Queryable, selection: UserSelection = {}): 
 }
 
 /** How many users a selection holds (for a progress bar's total). */
-export async function countUsers(db: Queryable, selection: Pick<UserSelection, 'activeSince'> = {}): Promise<number> {
+export async function countUsers(db: Queryable, selection: Pick<UserSelection, 'activeSince' | 'withoutRollups'> = {}): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM analytics_users WHERE ($1::timestamptz IS NULL OR last_activity_at > $1)',
-    [selection.activeSince ?? null],
+    'SELECT count(*)::int AS n FROM analytics_users WHERE ($1::timestamptz IS NULL OR last_activity_at > $1) AND NOT ($2 AND rollups_ready)',
+    [selection.activeSince ?? null, selection.withoutRollups ?? false],
   );
   return rows[0]?.n ?? 0;
 }

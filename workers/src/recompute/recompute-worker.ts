@@ -44,7 +44,8 @@ export function createRecomputeWorker(deps: {
   const batching = deps.batching;
   const batcher = new RecomputeBatcher({
     ...batching,
-    run: (userIds) => recomputeUsers({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now }, userIds),
+    run: (userIds) =>
+      recomputeUsers({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix, now: deps.now, timeStep: (step) => deps.metrics.recomputeStepSeconds.startTimer({ step }) }, userIds),
     onBatch: (users) => deps.metrics.recomputeBatchUsers.observe(users),
   });
   const worker = createQueueWorker<RecomputeJobData>({

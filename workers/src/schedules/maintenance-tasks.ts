@@ -5,7 +5,7 @@ import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
 import { countUsers, userPages } from '@shared/store/user-pages';
 import { deleteLoadSnapshotsBefore } from '@shared/store/aggregate-store';
-import { bumpIngestVersions, deleteRawRowsBefore, usersWhoUsuallyStudyAt } from '@shared/store/event-store';
+import { deleteRawRowsBefore, usersWhoUsuallyStudyAt } from '@shared/store/event-store';
 
 /**
  * The periodic work. Each task is a maintenance job (one per cron tick across all
@@ -80,7 +80,6 @@ async function retention(job: Job, deps: MaintenanceDeps) {
         rawRowsDeleted += deleted;
         if (deleted > 0) changed.push(userId);
       }
-      await bumpIngestVersions(deps.db.pool, changed);
       await enqueueRecomputes(deps, changed);
       usersRecomputed += changed.length;
       seen += page.length;

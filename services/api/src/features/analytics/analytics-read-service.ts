@@ -1,5 +1,5 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
-import { emptyHistory } from '@shared/aggregates/user-history';
+import { emptyDigest } from '@shared/aggregates/user-digest';
 import type { CacheTier, ReadCache } from '@shared/cache/read-cache';
 import { cacheKey, userOfKey } from '@shared/contracts/cache-keys';
 import type { QueryType } from '@shared/cache/ttl';
@@ -109,7 +109,7 @@ export class AnalyticsReadService {
     if (!computation) {
       computation = (async () => {
         const known = await this.deps.timed(() => userHasData(this.deps.db.pool, userId));
-        if (!known) return { computed: computeUserAggregates(emptyHistory(userId, new Date())), stored: false };
+        if (!known) return { computed: computeUserAggregates(emptyDigest(userId, new Date())), stored: false };
         // A newer computation stored first (`stored` false) is the one to cache, not this one.
         const { computed, stored } = await recomputeUser({ db: this.deps.db, cache: null, cachePrefix: this.deps.cachePrefix }, userId);
         return { computed, stored };

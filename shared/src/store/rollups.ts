@@ -1,0 +1,149 @@
+/**
+ * The rollups the digest loader reads instead of months of raw rows (prisma/schema.prisma
+ * documents each table). Every rollup row is recomputed from the raw rows it covers —
+ * never incremented by a delta — by the statement below, which each transaction that
+ * stores or deletes raw rows runs after them, while it holds the row locks of those rows'
+ * users (analytics_users): a later transaction for the same users waits for it, and its
+ * own refresh then sees every row committed before. So redelivered rows, a crash between
+ * statements (the transaction rolls back) and workers running side by side cannot make a
+ * rollup drift from its rows.
+ */
+import type { Queryable } from '../db/database';
+import { inTransaction, type TransactionPool } from '../db/transaction';
+
+/** The rollup rows a change of raw rows touches, named by what the changed rows say. */
+export interface TouchedRows {
+  /** Card reviews stored or deleted: their user, objective and UTC day (YYYY-MM-DD). */
+  reviews: { userId: string; objectiveId: string; day: string }[];
+  /** Any event stored or deleted (its occurredAt's UTC day), any session (its endedAt's). */
+  activity: { userId: string; day: string }[];
+}
+
+/**
+ * $1–$3: the reviewed (user, objective, day) keys; $4–$5: the (user, day) keys of activity.
+ * For each key, the covering rollup row is recomputed from raw rows: written when its rows
+ * exist, deleted when none are left (retention). A week is the ISO week of a touched day,
+ * recomputed from the raw rows of its 7 days (not from the day rows: every rollup row rests
+ * on raw rows alone). Days and weeks are UTC, whatever the session's time zone.
+ */
+const REFRESH_ROLLUPS = `
+WITH review_keys AS (
+  SELECT DISTINCT k.u, k.o, k.d FROM unnest($1::varchar[], $2::varchar[], $3::date[]) AS k(u, o, d)
+), day_counts AS (
+  SELECT k.u, k.o, k.d, c.* FROM review_keys k CROSS JOIN LATERAL (
+    SELECT count(*)::int AS reviews, count(*) FILTER (WHERE r.correct IS TRUE)::int AS correct, count(*) FILTER (WHERE r.correct IS FALSE)::int AS incorrect,
+      coalesce(sum(r.response_ms), 0)::bigint AS response_ms_sum, count(r.response_ms)::int AS response_ms_count, max(r.occurred_at) AS latest_at
+    FROM behavioral_events r
+    WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
+      AND r.occurred_at >= (k.d::timestamp AT TIME ZONE 'UTC') AND r.occurred_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC')) c
+), saved_days AS (
+  INSERT INTO card_review_days (user_id, objective_id, day, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at)
+  SELECT u, o, d, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at FROM day_counts WHERE reviews > 0
+  ON CONFLICT (user_id, objective_id, day) DO UPDATE SET reviews = EXCLUDED.reviews, correct = EXCLUDED.correct, incorrect = EXCLUDED.incorrect,
+    response_ms_sum = EXCLUDED.response_ms_sum, response_ms_count = EXCLUDED.response_ms_count, latest_at = EXCLUDED.latest_at
+), emptied_days AS (
+  DELETE FROM card_review_days t USING day_counts c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o AND t.day = c.d
+), week_keys AS (
+  SELECT DISTINCT u, o, date_trunc('week', d::timestamp)::date AS w FROM review_keys
+), week_counts AS (
+  SELECT k.u, k.o, k.w, c.* FROM week_keys k CROSS JOIN LATERAL (
+    SELECT count(*)::int AS reviews, count(*) FILTER (WHERE r.correct IS TRUE)::int AS correct, count(*) FILTER (WHERE r.correct IS FALSE)::int AS incorrect,
+      coalesce(sum(r.response_ms), 0)::bigint AS response_ms_sum, count(r.response_ms)::int AS response_ms_count, max(r.occurred_at) AS latest_at
+    FROM behavioral_events r
+    WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
+      AND r.occurred_at >= (k.w::timestamp AT TIME ZONE 'UTC') AND r.occurred_at < ((k.w + 7)::timestamp AT TIME ZONE 'UTC')) c
+), saved_weeks AS (
+  INSERT INTO card_review_weeks (user_id, objective_id, week, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at)
+  SELECT u, o, w, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at FROM week_counts WHERE reviews > 0
+  ON CONFLICT (user_id, objective_id, week) DO UPDATE SET reviews = EXCLUDED.reviews, correct = EXCLUDED.correct, incorrect = EXCLUDED.incorrect,
+    response_ms_sum = EXCLUDED.response_ms_sum, response_ms_count = EXCLUDED.response_ms_count, latest_at = EXCLUDED.latest_at
+), emptied_weeks AS (
+  DELETE FROM card_review_weeks t USING week_counts c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o AND t.week = c.w
+), latest_reviews AS (
+  SELECT k.u, k.o, c.* FROM (SELECT DISTINCT u, o FROM review_keys) k CROSS JOIN LATERAL (
+    SELECT max(x.occurred_at) AS latest_at, count(*)::int AS reviews, count(*) FILTER (WHERE x.correct IS TRUE)::int AS correct FROM (
+      SELECT r.occurred_at, r.correct FROM behavioral_events r
+      WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
+      ORDER BY r.occurred_at DESC, r.event_id COLLATE "C" DESC LIMIT 10) x) c
+), saved_latest AS (
+  INSERT INTO objective_latest_reviews (user_id, objective_id, latest_at, last_ten_reviews, last_ten_correct)
+  SELECT u, o, latest_at, reviews, correct FROM latest_reviews WHERE reviews > 0
+  ON CONFLICT (user_id, objective_id) DO UPDATE SET latest_at = EXCLUDED.latest_at, last_ten_reviews = EXCLUDED.last_ten_reviews, last_ten_correct = EXCLUDED.last_ten_correct
+), emptied_latest AS (
+  DELETE FROM objective_latest_reviews t USING latest_reviews c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o
+), activity_counts AS (
+  SELECT k.u, k.d,
+    (SELECT count(*)::int FROM behavioral_events e WHERE e.user_id = k.u
+       AND e.occurred_at >= (k.d::timestamp AT TIME ZONE 'UTC') AND e.occurred_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC')) AS events,
+    (SELECT count(*)::int FROM study_sessions s WHERE s.user_id = k.u
+       AND s.ended_at >= (k.d::timestamp AT TIME ZONE 'UTC') AND s.ended_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC')) AS sessions
+  FROM (SELECT DISTINCT k.u, k.d FROM unnest($4::varchar[], $5::date[]) AS k(u, d)) k
+), saved_activity AS (
+  INSERT INTO activity_days (user_id, day, events, sessions)
+  SELECT u, d, events, sessions FROM activity_counts WHERE events + sessions > 0
+  ON CONFLICT (user_id, day) DO UPDATE SET events = EXCLUDED.events, sessions = EXCLUDED.sessions
+), emptied_activity AS (
+  DELETE FROM activity_days t USING activity_counts c WHERE c.events + c.sessions = 0 AND t.user_id = c.u AND t.day = c.d
+)
+SELECT 1`;
+
+/** Recomputes every rollup row the touched rows fall in. Run it in the transaction that stored or deleted them, after them. */
+export async function refreshRollups(db: Queryable, touched: TouchedRows): Promise<void> {
+  if (touched.reviews.length === 0 && touched.activity.length === 0) return;
+  const { reviews, activity } = touched;
+  await db.query({
+    name: 'refresh-rollups',
+    text: REFRESH_ROLLUPS,
+    values: [reviews.map((r) => r.userId), reviews.map((r) => r.objectiveId), reviews.map((r) => r.day), activity.map((a) => a.userId), activity.map((a) => a.day)],
+  });
+}
+
+/** A raw row as an INSERT or DELETE … RETURNING reports it: what it touches. */
+export interface ChangedRow {
+  user_id: string;
+  type: string | null;
+  objective_id: string | null;
+  /** The UTC day of its occurredAt (events) or endedAt (sessions), YYYY-MM-DD. */
+  day: string;
+}
+
+/** The RETURNING list that gives ChangedRow for behavioral_events. */
+export const CHANGED_EVENT_COLUMNS = `user_id, type, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+/** The RETURNING list that gives ChangedRow for study_sessions. */
+export const CHANGED_SESSION_COLUMNS = `user_id, NULL::varchar AS type, NULL::varchar AS objective_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+
+/** What changed rows touch: every row its activity day; card reviews their review day. */
+export function touchedBy(rows: readonly ChangedRow[]): TouchedRows {
+  return {
+    reviews: rows.flatMap((r) => (r.type === 'card_reviewed' && r.objective_id !== null ? [{ userId: r.user_id, objectiveId: r.objective_id, day: r.day }] : [])),
+    activity: rows.map((r) => ({ userId: r.user_id, day: r.day })),
+  };
+}
+
+/** Every key of a user's raw rows: what a rebuild refreshes. */
+const ALL_KEYS_OF_USER = `
+SELECT DISTINCT user_id, CASE WHEN type = 'card_reviewed' THEN type END AS type, CASE WHEN type = 'card_reviewed' THEN objective_id END AS objective_id,
+  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
+FROM behavioral_events WHERE user_id = $1
+UNION
+SELECT DISTINCT user_id, NULL, NULL, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM study_sessions WHERE user_id = $1`;
+
+/**
+ * Rebuilds one user's rollups from all of their raw rows and marks them ready, so the
+ * recompute reads rollups instead of raw rows: for users whose rows were stored before the
+ * rollups existed (`pnpm recompute -- --build-rollups`). Idempotent. Its first statement
+ * takes the user's row lock, which every ingest of the user waits for; false when the
+ * user is unknown (no analytics_users row).
+ */
+export async function rebuildUserRollups(pool: TransactionPool, userId: string): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    const locked = await client.query('UPDATE analytics_users SET rollups_ready = true WHERE user_id = $1', [userId]);
+    if ((locked.rowCount ?? 0) === 0) return false;
+    for (const table of ['card_review_days', 'card_review_weeks', 'objective_latest_reviews', 'activity_days']) {
+      await client.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
+    }
+    const { rows } = await client.query<ChangedRow>(ALL_KEYS_OF_USER, [userId]);
+    await refreshRollups(client, touchedBy(rows));
+    return true;
+  });
+}
