@@ -18,8 +18,8 @@ async function main(args: string[]): Promise<number> {
   const config = { ...loaded, database: { ...loaded.database, connectionLimit: Math.min(loaded.database.connectionLimit, options.concurrency * 2 + 1) } };
   const out = process.stdout;
   const err = process.stderr;
-  if (options.verify) {
-    // Verifying reads PostgreSQL only: it works while Redis is down, and changes nothing.
+  if (options.verify || options.buildRollups) {
+    // Verifying and building rollups use PostgreSQL only: they work while Redis is down.
     const db = createDatabase(config, { applicationName: 'study-analytics-recompute' });
     try {
       await pingDatabase(db.pool).catch((error: Error) => {

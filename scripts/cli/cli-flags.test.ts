@@ -4,9 +4,12 @@ import { HelpRequested, UsageError } from './cli-flags';
 
 describe('command-line flags', () => {
   it.each([
-    [['--all'], { userIds: 'all', verify: false, concurrency: 4 }],
-    [['--', '--user', 'u1', '--user', 'u2', '--user', 'u1', '--verify'], { userIds: ['u1', 'u2'], verify: true, concurrency: 4 }],
-    [['--all', '--concurrency', '16'], { userIds: 'all', verify: false, concurrency: 16 }],
+    [['--all'], { userIds: 'all', verify: false, buildRollups: false, concurrency: 4 }],
+    [['--', '--user', 'u1', '--user', 'u2', '--user', 'u1', '--verify'], { userIds: ['u1', 'u2'], verify: true, buildRollups: false, concurrency: 4 }],
+    [['--all', '--concurrency', '16'], { userIds: 'all', verify: false, buildRollups: false, concurrency: 16 }],
+    [['--build-rollups'], { userIds: 'without-rollups', verify: false, buildRollups: true, concurrency: 4 }],
+    [['--build-rollups', '--all'], { userIds: 'all', verify: false, buildRollups: true, concurrency: 4 }],
+    [['--build-rollups', '--user', 'u1'], { userIds: ['u1'], verify: false, buildRollups: true, concurrency: 4 }],
   ])('recompute %j', (args, expected) => {
     expect(parseRecomputeFlags(args)).toEqual(expected);
   });
@@ -14,6 +17,7 @@ describe('command-line flags', () => {
   it.each([
     [[], 'say which users: --user ID or --all'],
     [['--all', '--user', 'x'], 'give either --user or --all, not both'],
+    [['--build-rollups', '--verify'], '--build-rollups changes the rollups; --verify changes nothing: give one of them'],
     [['--user', 'no/slash'], '--user "no/slash" is not a user id (1-64 characters of A-Z a-z 0-9 _ -)'],
     [['--all', '--concurrency', '0'], '--concurrency must be between 1 and 64 (got 0)'],
     [['--all', 'extra'], "Unexpected argument 'extra'"],

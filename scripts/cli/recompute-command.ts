@@ -3,7 +3,8 @@ import type { AggregateWriteThrough } from '@shared/cache/write-through';
 import type { Database } from '@shared/db/database';
 import { CacheRepairer } from '@shared/recompute/cache-repairer';
 import { recomputeUser } from '@shared/recompute/recompute-user';
-import { countUsers, forEachUser } from '@shared/store/user-pages';
+import { countUsers, forEachUser, type UserSelection } from '@shared/store/user-pages';
+import { rebuildUserRollups } from '@shared/store/rollups';
 import { verifyUser, type UserVerification } from '@shared/recompute/verify-user';
 import { userHasData } from '@shared/store/aggregate-store';
 import { intFlag, parseFlags, UsageError } from './cli-flags';
@@ -12,6 +13,7 @@ import { createProgress, type Progress } from './progress-reporter';
 import { EXIT } from './run-cli';
 
 export const RECOMPUTE_USAGE = `Usage: pnpm recompute -- (--user ID [--user ID ...] | --all) [--verify] [--concurrency N]
+       pnpm recompute -- --build-rollups [--user ID ... | --all] [--concurrency N]
 
 Rebuilds users' aggregates from the raw rows (behavioral_events, study_sessions): the
 summary table, today's load snapshot, the Redis entries, and every API instance's L1
@@ -20,7 +22,14 @@ summary table, today's load snapshot, the Redis entries, and every API instance'
   --user ID         one user (repeat the flag for several)
   --all             every user the pipeline has seen, a page at a time
   --verify          change nothing: compare the stored aggregates with a fresh computation
-                    and report drift per user and aggregate; exit code 1 when drift is found
+                    from the raw rows and report drift per user and aggregate; exit code 1
+                    when drift is found
+  --build-rollups   build the rollups (per-day and per-week card review counts, …) from the
+                    raw rows, once after upgrading a database whose rows were stored before
+                    they existed: until then those users are computed from their raw rows,
+                    correct but slow for long histories. Alone: every user without rollups
+                    (an interrupted run goes on where it stopped). With --user or --all:
+                    those users, rebuilt even if built (a repair). Aggregates do not change.
   --concurrency N   users processed at once (default 4, 1-64)
   -h, --help        this text
 
@@ -37,8 +46,10 @@ Exit codes: 0 all well, 1 drift found, users failed or cache entries left stale,
 3 Redis or PostgreSQL unreachable.`;
 
 export interface RecomputeOptions {
-  userIds: string[] | 'all';
+  /** 'without-rollups': every user whose rollups are not built yet. */
+  userIds: string[] | 'all' | 'without-rollups';
   verify: boolean;
+  buildRollups: boolean;
   concurrency: number;
 }
 
@@ -47,16 +58,20 @@ export function parseRecomputeFlags(args: string[]): RecomputeOptions {
     user: { type: 'string', multiple: true },
     all: { type: 'boolean' },
     verify: { type: 'boolean' },
+    'build-rollups': { type: 'boolean' },
     concurrency: { type: 'string' },
   });
   const users = flags.user ?? [];
+  const buildRollups = flags['build-rollups'] ?? false;
   if (flags.all && users.length > 0) throw new UsageError('give either --user or --all, not both');
-  if (!flags.all && users.length === 0) throw new UsageError('say which users: --user ID or --all');
+  if (buildRollups && flags.verify) throw new UsageError('--build-rollups changes the rollups; --verify changes nothing: give one of them');
+  if (!flags.all && users.length === 0 && !buildRollups) throw new UsageError('say which users: --user ID or --all');
   const bad = users.find((u) => !isId(u));
   if (bad !== undefined) throw new UsageError(`--user "${bad}" is not a user id (1-64 characters of A-Z a-z 0-9 _ -)`);
   return {
-    userIds: flags.all ? 'all' : [...new Set(users)],
+    userIds: flags.all ? 'all' : users.length > 0 ? [...new Set(users)] : 'without-rollups',
     verify: flags.verify ?? false,
+    buildRollups,
     concurrency: intFlag('concurrency', flags.concurrency, 4, { min: 1, max: 64 }),
   };
 }
@@ -111,10 +126,11 @@ async function overUsers(
     tally.done += 1;
     progress?.tick(problem);
   };
-  if (options.userIds === 'all') {
-    progress = createProgress({ ...progressLabels, unit: 'users', total: await countUsers(deps.db.pool), stream: deps.err });
+  if (options.userIds === 'all' || options.userIds === 'without-rollups') {
+    const selection: UserSelection = { withoutRollups: options.userIds === 'without-rollups' };
+    progress = createProgress({ ...progressLabels, unit: 'users', total: await countUsers(deps.db.pool, selection), stream: deps.err });
     try {
-      await forEachUser(deps.db.pool, {}, { concurrency: options.concurrency, work: one });
+      await forEachUser(deps.db.pool, selection, { concurrency: options.concurrency, work: one });
     } finally {
       progress.stop();
     }
@@ -135,14 +151,14 @@ async function rebuild(options: RecomputeOptions, deps: RecomputeDeps): Promise<
   let uncached = 0;
   const tally = await overUsers(options, deps, { label: 'recompute', problemLabel: 'failed' }, async (userId) => {
     // An explicit --user nobody has seen is a typo, not a user to store empty aggregates for.
-    if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
+    if (Array.isArray(options.userIds) && !(await userHasData(deps.db.pool, userId))) {
       unknown += 1;
       deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
       return false;
     }
     const { computed, stored, cached } = await recomputeUser({ db: deps.db, cache: deps.cache, cachePrefix: deps.cachePrefix }, userId);
     if (!cached) uncached += 1;
-    if (options.userIds !== 'all') {
+    if (Array.isArray(options.userIds)) {
       deps.out.write(`${userId}: ${computed.entries.length} aggregates ${stored ? 'rebuilt' : 'already newer (a concurrent recompute won)'} at ${computed.computedAt}\n`);
     }
     return true;
@@ -196,7 +212,7 @@ async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<n
   const started = Date.now();
   const statuses = { ok: 0, drift: 0, stale: 0, unknown: 0 };
   const tally = await overUsers(options, deps, { label: 'verify', problemLabel: 'with drift or failed' }, async (userId) => {
-    if (options.userIds !== 'all' && !(await userHasData(deps.db.pool, userId))) {
+    if (Array.isArray(options.userIds) && !(await userHasData(deps.db.pool, userId))) {
       statuses.unknown += 1;
       deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
       return false;
@@ -214,6 +230,30 @@ async function verify(options: RecomputeOptions, deps: RecomputeDeps): Promise<n
   return statuses.drift > 0 || statuses.unknown > 0 || tally.failures.length > 0 ? EXIT.problem : EXIT.ok;
 }
 
+/**
+ * Builds users' rollups from their raw rows (store/rollups.ts), each user in one
+ * transaction that holds the user's row lock: ingest goes on meanwhile, and a user is
+ * either built or untouched, so an interrupted run is taken up again by the next one.
+ */
+async function buildRollups(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
+  const started = Date.now();
+  let unknown = 0;
+  const tally = await overUsers(options, deps, { label: 'build rollups', problemLabel: 'failed' }, async (userId) => {
+    if (await rebuildUserRollups(deps.db.pool, userId)) return true;
+    unknown += 1;
+    deps.out.write(`UNKNOWN ${userId}: no events or sessions of this user\n`);
+    return false;
+  });
+  printFailures(deps, tally);
+  const elapsed = Date.now() - started;
+  const built = tally.done - unknown - tally.failures.length;
+  deps.out.write(
+    `built the rollups of ${plural(built, 'user')} in ${seconds(elapsed)} (${decimal(perSecond(tally.done, elapsed))} users/s), ${count(tally.failures.length)} failed${unknown ? `, ${count(unknown)} unknown` : ''}\n`,
+  );
+  return tally.failures.length > 0 || unknown > 0 ? EXIT.problem : EXIT.ok;
+}
+
 export function runRecompute(options: RecomputeOptions, deps: RecomputeDeps): Promise<number> {
+  if (options.buildRollups) return buildRollups(options, deps);
   return options.verify ? verify(options, deps) : rebuild(options, deps);
 }

@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { STORED_AGGREGATE_KEYS } from '@shared/contracts/analytics-query';
-import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
+import { aggregatesOfHistory } from '@shared/aggregates/compute-user-aggregates';
 import { cacheKey } from '@shared/contracts/cache-keys';
 import { l2Value } from '../support/cache-helpers';
 import { loadUserHistory } from '@shared/store/history-loader';
 import { readAggregate, type StoredAggregate } from '@shared/store/aggregate-store';
+import { insertEvents } from '@shared/store/event-store';
 import { userPages } from '@shared/store/user-pages';
 import { seededRandom, userActivity } from '../../scripts/simulation/study-app';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -60,7 +61,7 @@ describe('pnpm recompute', () => {
   it('--all --verify finds no drift right after the pipeline, although the windows have moved since', async () => {
     // The premise: a computation at the current time differs from the stored one.
     const pool = system.infra.db.pool;
-    const atNow = computeUserAggregates(await loadUserHistory(pool, 'ana', new Date()));
+    const atNow = aggregatesOfHistory(await loadUserHistory(pool, 'ana', new Date()));
     const dashboard = atNow.entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!;
     const stored = await readAggregate(pool, 'ana', 'behavioral-insights/dashboard', dashboard.period);
     expect(stored!.computedAt).toBe(PAST.toISOString());
@@ -73,11 +74,10 @@ describe('pnpm recompute', () => {
   });
 
   it('reports a user with raw rows newer than the stored computation as stale, not drift', async () => {
-    await system.infra.db.pool.query(
-      `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, stress)
-       VALUES ('late-1', 'cleo', 'self_report', $1, '{"stress": 5}', 5)`,
-      [new Date(PAST.getTime() - 3_600_000)],
-    );
+    // Stored as a worker stores it (rollups included), after the computation.
+    await insertEvents(system.infra.db.pool, [
+      { eventId: 'late-1', userId: 'cleo', type: 'self_report', occurredAt: new Date(PAST.getTime() - 3_600_000).toISOString(), properties: { stress: 5 } },
+    ]);
     const result = await recompute('--user', 'cleo', '--verify');
     expect(result.stdout).toMatch(/STALE cleo \(computed [^)]+\): 1 raw row arrived since/);
     expect(result.stdout).toContain('0 with drift, 1 stale');
@@ -95,6 +95,40 @@ describe('pnpm recompute', () => {
     expect(result.stdout).toContain('1 ok, 1 with drift, 1 stale');
     expect(result.stdout).not.toContain('DRIFT ana');
     expect(result.code).toBe(1);
+  });
+
+  it('--verify reports rollups that no longer match their raw rows, and --build-rollups --user repairs them', async () => {
+    const pool = system.infra.db.pool;
+    // Every day and week of hers: a window reads days at its edges and weeks inside.
+    for (const table of ['card_review_days', 'card_review_weeks']) await pool.query(`UPDATE ${table} SET correct = correct + 1 WHERE user_id = 'ana'`);
+    const drift = await recompute('--user', 'ana', '--verify');
+    expect(drift.stdout).toMatch(/DRIFT ana \(computed [^)]+\): 1 aggregate differs/);
+    expect(drift.stdout).toMatch(/ana rollups - objectives\[\d+\]\.(last90d|last30d|lastTen)\.correct: stored \d+, recomputed \d+/);
+    expect(drift.code).toBe(1);
+
+    const repaired = await recompute('--build-rollups', '--user', 'ana');
+    expect(repaired.stdout).toContain('built the rollups of 1 user');
+    expect(repaired.code).toBe(0);
+    const verified = await recompute('--user', 'ana', '--verify');
+    expect(verified.stdout).toContain('1 ok, 0 with drift');
+    expect(verified.code).toBe(0);
+  });
+
+  it('--build-rollups alone builds only the users without rollups, and says so', async () => {
+    const pool = system.infra.db.pool;
+    await pool.query(`UPDATE analytics_users SET rollups_ready = false WHERE user_id = 'cleo'`);
+    await pool.query(`DELETE FROM card_review_days WHERE user_id = 'cleo'`);
+    const built = await recompute('--build-rollups');
+    expect(built.stdout).toContain('built the rollups of 1 user');
+    expect(built.stderr).toContain('build rollups: 1/1 users (100%)');
+    expect(built.code).toBe(0);
+    const { rows } = await pool.query<{ ready: boolean; days: number }>(
+      `SELECT bool_and(rollups_ready) AS ready, (SELECT count(*)::int FROM card_review_days WHERE user_id = 'cleo') AS days FROM analytics_users`,
+    );
+    expect(rows[0]).toEqual({ ready: true, days: expect.any(Number) });
+    expect(rows[0]!.days).toBeGreaterThan(0);
+    const again = await recompute('--build-rollups');
+    expect(again.stdout).toContain('built the rollups of 0 users');
   });
 
   it('--user rebuilds one user from the raw rows, after which --verify is clean', async () => {

@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { STORED_AGGREGATE_KEYS } from '../contracts/analytics-query';
-import { computeUserAggregates } from '../aggregates/compute-user-aggregates';
+import { aggregatesOfHistory } from '../aggregates/compute-user-aggregates';
 import type { Queryable } from '../db/database';
 import { readStoredAggregates } from '../store/aggregate-store';
 import { countRowsReceivedSince } from '../store/event-store';
+import { digestOfHistory, sameOrder } from '../aggregates/user-digest';
+import { loadDigests } from '../store/digest-loader';
 import { loadUserHistory } from '../store/history-loader';
 
 
@@ -41,6 +43,8 @@ export interface UserVerification {
 }
 
 export const MAX_DIFFERENCES = 5;
+/** The name a drift of the rollups (the counts a recompute reads) is reported under, beside the aggregates'. */
+export const ROLLUPS = 'rollups';
 /**
  * A row inserted by a transaction that began shortly before a recompute started, but
  * committed after that recompute loaded the history, has `received_at` < computedAt yet
@@ -83,7 +87,9 @@ export async function verifyUser(db: Queryable, userId: string): Promise<UserVer
   const computedAt = stored.length === 0 ? null : new Date(Math.max(...stored.map((r) => r.computed_at.getTime())));
   const drifts: AggregateDrift[] = [];
   if (computedAt) {
-    const fresh = computeUserAggregates(await loadUserHistory(db, userId, computedAt));
+    // From raw rows, never the rollups: a rollup that drifted from its rows shows as drift here.
+    const history = await loadUserHistory(db, userId, computedAt);
+    const fresh = aggregatesOfHistory(history);
     const freshByKey = new Map(fresh.entries.map((e) => [`${e.aggregate} ${e.period}`, JSON.parse(JSON.stringify(e.data)) as unknown]));
     const storedByKey = new Map(stored.map((r) => [`${r.aggregate} ${r.period}`, r]));
     for (const { aggregate, period } of STORED_AGGREGATE_KEYS) {
@@ -96,6 +102,10 @@ export async function verifyUser(db: Queryable, userId: string): Promise<UserVer
       }
       if (differences.length > 0) drifts.push({ aggregate, period, differences: differences.slice(0, MAX_DIFFERENCES) });
     }
+    // The rollups themselves, at the same instant: what the next recompute reads must be what the raw rows say.
+    const fromRollups = (await loadDigests(db, [userId], computedAt)).get(userId)!.digest;
+    const rollupDifferences = jsonDifferences(JSON.parse(JSON.stringify(sameOrder(fromRollups))), JSON.parse(JSON.stringify(sameOrder(digestOfHistory(history)))));
+    if (rollupDifferences.length > 0) drifts.push({ aggregate: ROLLUPS, period: '-', differences: rollupDifferences });
     if (drifts.length === 0) return { userId, status: 'ok', computedAt: computedAt.toISOString(), drifts, lateRows: 0 };
   }
   const lateRows = await countRowsReceivedSince(db, userId, computedAt && new Date(computedAt.getTime() - LATE_ROW_MARGIN_MS));
