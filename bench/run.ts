@@ -19,6 +19,7 @@ import type { ScenarioContext } from './lib/scenario';
 import { evaluateTargets } from './lib/targets';
 import { runCacheBench } from './scenarios/cache';
 import { runFreshness } from './scenarios/freshness';
+import { runFreshnessHeavy } from './scenarios/freshness-heavy';
 import { runHitRate } from './scenarios/hit-rate';
 import { runIngest } from './scenarios/ingest';
 import { runInvalidation } from './scenarios/invalidation';
@@ -33,6 +34,7 @@ const SCENARIOS: { [K in ScenarioKey]: (context: ScenarioContext) => Promise<Non
   reads: runReads,
   hitRate: runHitRate,
   freshness: runFreshness,
+  freshnessHeavy: runFreshnessHeavy,
   ingest: runIngest,
   memory: runMemory,
 };

@@ -12,19 +12,24 @@ const RUN = randomBytes(3).toString('hex');
 let serial = 0;
 export const uniqueId = (prefix: string) => `${prefix}${RUN}${(serial++).toString(36)}`;
 
-const OBJECTIVES = Array.from({ length: 30 }, (_, i) => `obj-${i}`);
+export const OBJECTIVES = Array.from({ length: 30 }, (_, i) => `obj-${i}`);
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+/** A card review of one of the 30 objectives: 70 % correct, 1–21 s. */
+export function reviewAt(random: Random, userId: string, at: Date): BehavioralEvent {
+  return {
+    eventId: uniqueId('e'),
+    userId,
+    occurredAt: at.toISOString(),
+    type: 'card_reviewed',
+    properties: { objectiveId: pick(random, OBJECTIVES), correct: random() < 0.7, responseMs: 1_000 + Math.floor(random() * 20_000), confidence: 1 + Math.floor(random() * 5) },
+  };
+}
 
 export function eventAt(random: Random, userId: string, at: Date): BehavioralEvent {
   const base = { eventId: uniqueId('e'), userId, occurredAt: at.toISOString() };
   const roll = random();
-  if (roll < 0.8) {
-    return {
-      ...base,
-      type: 'card_reviewed',
-      properties: { objectiveId: pick(random, OBJECTIVES), correct: random() < 0.7, responseMs: 1_000 + Math.floor(random() * 20_000), confidence: 1 + Math.floor(random() * 5) },
-    };
-  }
+  if (roll < 0.8) return reviewAt(random, userId, at);
   if (roll < 0.84) return { ...base, type: 'mission_started', properties: { missionId: uniqueId('m'), estimatedMinutes: 20 } };
   if (roll < 0.87) return { ...base, type: 'mission_completed', properties: { missionId: uniqueId('m'), successScore: random(), durationMs: Math.floor(random() * 3_600_000) } };
   if (roll < 0.88) return { ...base, type: 'mission_abandoned', properties: { missionId: uniqueId('m'), durationMs: Math.floor(random() * 600_000) } };

@@ -1,4 +1,5 @@
 import { BENCH_KEYS, type BenchSystem } from './bench-system';
+import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { eventAt } from './event-factory';
 import { requestJson } from './http-load';
 import type { Progress } from './progress';
@@ -69,34 +70,45 @@ interface ProbeTally {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Who gets the events and what they are: background users, probe users, and the event for a user at an instant. */
+export interface LoadShape {
+  background: string[];
+  probes: string[];
+  eventFor?: (random: Random, userId: string, at: Date) => BehavioralEvent;
+}
+
 export class ProbedLoad {
   private readonly random: Random;
   private readonly backgroundUsers: string[];
+  private readonly eventFor: (random: Random, userId: string, at: Date) => BehavioralEvent;
   /** Events stored so far for each probe user: what its dashboard must count next. */
   private readonly probeEvents = new Map<string, number>();
 
   constructor(
     private readonly system: BenchSystem,
-    users: { background: number; probes: number },
+    users: LoadShape,
     seed: number,
   ) {
     this.random = seededRandom(seed);
-    this.backgroundUsers = Array.from({ length: users.background }, (_, i) => `fb${i}`);
-    for (let i = 0; i < users.probes; i += 1) this.probeEvents.set(`fp${i}`, 0);
+    this.backgroundUsers = users.background;
+    this.eventFor = users.eventFor ?? eventAt;
+    for (const userId of users.probes) this.probeEvents.set(userId, 0);
   }
 
   get users(): number {
     return this.backgroundUsers.length + this.probeEvents.size;
   }
 
-  /** One event for every user, applied, and each probe's dashboard read once (the caches warm, the API's code paths jitted). */
+  /**
+   * One event for every user, applied, and each probe's dashboard read once (the caches
+   * warm, the API's code paths jitted): what it counts then is where the probe starts.
+   */
   async warmUp(): Promise<void> {
     const now = new Date();
-    const events = [...this.probeEvents.keys(), ...this.backgroundUsers].map((userId) => eventAt(this.random, userId, now));
+    const events = [...this.probeEvents.keys(), ...this.backgroundUsers].map((userId) => this.eventFor(this.random, userId, now));
     for (let i = 0; i < events.length; i += PUBLISH_BATCH) await this.system.publisher.publishEvents(events.slice(i, i + PUBLISH_BATCH));
-    for (const userId of this.probeEvents.keys()) this.probeEvents.set(userId, this.probeEvents.get(userId)! + 1);
     await this.system.waitForIdle();
-    await Promise.all([...this.probeEvents.keys()].map((userId) => this.eventsVisible(userId)));
+    await Promise.all([...this.probeEvents.keys()].map(async (userId) => this.probeEvents.set(userId, await this.eventsVisible(userId))));
   }
 
   /** Publishes `rate` for its duration, waits for every probe, then for the pipeline to drain. */
@@ -139,9 +151,9 @@ export class ProbedLoad {
     for (let tick = 0; performance.now() - start < rate.seconds * 1_000; tick += 1) {
       const wait = start + tick * TICK_MS - performance.now();
       if (wait > 0) await pause(wait);
-      const batch = Array.from({ length: perTick }, () => eventAt(this.random, this.backgroundUsers[Math.floor(this.random() * this.backgroundUsers.length)]!, new Date()));
+      const batch = Array.from({ length: perTick }, () => this.eventFor(this.random, this.backgroundUsers[Math.floor(this.random() * this.backgroundUsers.length)]!, new Date()));
       const probeUser = tick % probeEveryTicks === 0 ? this.freeProbeUser(tally) : undefined;
-      if (probeUser) batch[0] = eventAt(this.random, probeUser, new Date());
+      if (probeUser) batch[0] = this.eventFor(this.random, probeUser, new Date());
       const publishedAt = performance.now();
       const sent = this.system.publisher.publishEvents(batch);
       publishes.push(sent);

@@ -1,4 +1,4 @@
-import { CpuLedger, parseProcStat } from './process-cpu';
+import { clockTicksPerSecond, CpuLedger, parseMachineBusyMs, parseProcStat } from './process-cpu';
 
 // A real line's shape (proc(5)): pid (comm) state ppid … utime(14) stime(15) … starttime(22) …
 const statLine = (comm: string, utime: number, stime: number, start: number) =>
@@ -29,5 +29,12 @@ describe('CpuLedger', () => {
     ledger.record([{ key: 'new', cpuMs: 12 }]);
     expect(ledger.totalMs).toBe(15 + 12);
     expect(ledger.processes).toBe(2);
+  });
+});
+
+describe('parseMachineBusyMs', () => {
+  it('sums user, nice, system, irq, softirq and steal of the cpu line (idle and iowait are not busy)', () => {
+    const stat = 'cpu  100 5 40 9000 30 2 3 1 0 0\ncpu0 50 2 20 4500 15 1 1 0 0 0\nintr 1 2 3\n';
+    expect(parseMachineBusyMs(stat)).toBe(((100 + 5 + 40 + 2 + 3 + 1) * 1_000) / clockTicksPerSecond());
   });
 });

@@ -90,3 +90,20 @@ export class CpuLedger {
     return total;
   }
 }
+
+/**
+ * The busy time of the whole machine from the `cpu` line of /proc/stat (proc(5)): user,
+ * nice, system, irq, softirq and steal ticks of every core, in ms. Every process counts —
+ * the bench, its workers, PostgreSQL's backends and background processes, Redis, and
+ * anything else running — so it is meaningful on a quiet machine only.
+ */
+export function parseMachineBusyMs(procStat: string): number {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no cpu line in /proc/stat');
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1_000) / clockTicksPerSecond();
+}
+
+export function readMachineBusyMs(): number {
+  return parseMachineBusyMs(readFileSync('/proc/stat', 'utf8'));
+}

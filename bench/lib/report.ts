@@ -1,4 +1,4 @@
-import type { BenchReport, FreshnessResult, IngestResult, RecomputeResult } from './results';
+import type { BenchReport, FreshnessHeavyResult, FreshnessResult, IngestResult, RecomputeResult } from './results';
 
 /** The printed summary: machine, each target with its figure and met / missed, then the figures that are more than one number. */
 export function formatReport(report: BenchReport): string {
@@ -16,6 +16,7 @@ export function formatReport(report: BenchReport): string {
   for (const [scenario, error] of Object.entries(report.errors)) lines.push(`!! ${scenario} failed: ${error}`);
   if (report.ingest) lines.push('', ...ingestLines(report.ingest));
   if (report.freshness) lines.push('', ...freshnessLines(report.freshness));
+  if (report.freshnessHeavy) lines.push('', ...freshnessHeavyLines(report.freshnessHeavy));
   if (report.recompute) lines.push('', ...recomputeBatchLines(report.recompute));
   return `${lines.join('\n')}\n`;
 }
@@ -54,6 +55,32 @@ function freshnessLines(f: FreshnessResult): string[] {
       [row('quiet', f.quiet.eventsPerSec, f.quiet), row('target', f.targetEventsPerSec, f), ...f.steps.map((s) => row('step', s.eventsPerSec, s))],
     ),
     `highest rate sustained (p99 ≤ 1,000 ms, every probe visible): ${num(f.maxSustainedEventsPerSec)} events/s; stopped: ${f.maxSustainedStoppedBy}`,
+  ];
+}
+
+function freshnessHeavyLines(h: FreshnessHeavyResult): string[] {
+  const c = h.recomputeAll.cpuMsPerUser;
+  const step = h.recomputeAll.stepMsPerUser;
+  const row = (name: string, asked: number, w: { achievedEventsPerSec: number; p50Ms?: number; p95Ms?: number; p99Ms: number; notVisible: number; backlogAtEnd: number }) => [
+    name,
+    num(asked),
+    num(w.achievedEventsPerSec),
+    num(w.p50Ms),
+    num(w.p95Ms),
+    num(w.p99Ms),
+    String(w.notVisible),
+    num(w.backlogAtEnd),
+  ];
+  return [
+    `freshnessHeavy (${h.students} students × ${num(h.reviewsPerStudent)} reviews + ${h.sessionsPerStudent} sessions; ${h.probeStudents} probed; BullMQ no-op ${num(h.bullmqNoopPerSec)}/s, target ${num(h.targetEventsPerSec)}/s = ${h.targetShareOfNoop} × no-op):`,
+    `  stored in ${h.seedSeconds} s; rollups built in ${h.buildRollups.seconds} s (${h.buildRollups.studentsPerSec} students/s); every student recomputed at ${h.recomputeAll.studentsPerSec} students/s`,
+    `  one student's recompute: CPU ms node ${num(c.node, 3)}, postgres ${num(c.postgres, 3)}, redis ${num(c.redis, 3)}, total ${num(c.total, 3)}; ms by step load ${num(step.load, 3)}, compute ${num(step.compute, 3)}, save ${num(step.save, 3)}, write-through ${num(step.write_through, 3)}`,
+    `  machine CPU per event at the target: ${num(h.machineCpuMsPerEvent, 3)} ms; recomputes ${num(h.recomputesPerSec)}/s`,
+    ...table(
+      ['window', 'events/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'not visible', 'backlog at end'],
+      [row('target', h.targetEventsPerSec, h), ...h.steps.map((s) => row('step', s.eventsPerSec, s))],
+    ),
+    `highest rate held (p99 ≤ 1,000 ms, every probe visible): ${num(h.maxSustainedEventsPerSec)} events/s; stopped: ${h.maxSustainedStoppedBy}`,
   ];
 }
 

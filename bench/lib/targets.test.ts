@@ -1,4 +1,4 @@
-import type { FreshnessResult, ScenarioResults } from './results';
+import type { FreshnessHeavyResult, FreshnessResult, ScenarioResults } from './results';
 import { evaluateTargets } from './targets';
 
 const read = (rps: number, p99Ms = 10) => ({ rps, p50Ms: 1, p99Ms, ratio: rps / 1_000, tierShare: 1, errors: 0 });
@@ -97,10 +97,39 @@ describe('evaluateTargets', () => {
 
   it('evaluates the 10,000-event recompute point only when it was measured', () => {
     const at10k = (points: ReturnType<typeof point>[]) =>
-      evaluateTargets({ recompute: { points, growthExponent: 1, batchEvents: 100, batch: [] } }).find((t) => t.target.includes('10,000'))!;
+      evaluateTargets({ recompute: { points, growthExponent: 1, batchEvents: 100, batch: [] } }).find((t) => t.target === '≤ 50 ms at 10,000 events')!;
     expect(at10k([point(100, 5), point(1_000, 20)]).met).toBeNull();
     expect(at10k([point(100, 5), point(10_000, 40)]).met).toBe(true);
     expect(at10k([point(100, 5), point(10_000, 60)]).met).toBe(false);
+  });
+
+  it('compares the 10,000- and 100,000-event recompute points with the 100-event one (2× and 3×)', () => {
+    const ratios = (points: ReturnType<typeof point>[]) =>
+      evaluateTargets({ recompute: { points, growthExponent: 1, batchEvents: 100, batch: [] } })
+        .filter((t) => t.target.includes('the 100-event time'))
+        .map((t) => t.met);
+    expect(ratios([point(100, 5), point(10_000, 10), point(100_000, 15)])).toEqual([true, true]);
+    expect(ratios([point(100, 5), point(10_000, 10.5), point(100_000, 15.5)])).toEqual([false, false]);
+    expect(ratios([point(10_000, 10)])).toEqual([null, null]);
+  });
+
+  it('judges the long histories at their share of the no-op ceiling', () => {
+    const heavy = (overrides: Partial<FreshnessHeavyResult>): ScenarioResults => ({
+      freshnessHeavy: {
+        students: 200, reviewsPerStudent: 10_000, sessionsPerStudent: 250, probeStudents: 40, seedSeconds: 1,
+        buildRollups: { seconds: 1, studentsPerSec: 200, summary: '' },
+        recomputeAll: { students: 200, seconds: 1, studentsPerSec: 200, cpuMsPerUser: { node: 1, postgres: 1, redis: 0, total: 2 }, stepMsPerUser: { load: 1, compute: 1, save: 1, write_through: 1 } },
+        bullmqNoopPerSec: 4_000, targetShareOfNoop: 0.05, targetEventsPerSec: 200, achievedEventsPerSec: 200, seconds: 60, pollIntervalMs: 10, probes: 100,
+        p50Ms: 200, p95Ms: 500, p99Ms: 900, maxMs: 950, notVisible: 0, skippedProbes: 0, backlogAtEnd: 150, recomputesPerSec: 180, machineCpuMsPerEvent: 5,
+        giveUpMs: 30_000, stepSeconds: 30, maxSustainedEventsPerSec: 300, maxSustainedStoppedBy: '', steps: [],
+        ...overrides,
+      },
+    });
+    const outcome = (results: ScenarioResults) => evaluateTargets(results).filter((t) => t.scenario === 'freshnessHeavy').map((t) => t.met);
+    expect(outcome(heavy({}))).toEqual([true, true, true, true, true]);
+    expect(outcome(heavy({ p99Ms: 1_001, p95Ms: 601, notVisible: 1, backlogAtEnd: 201, maxSustainedEventsPerSec: 100 }))).toEqual([false, false, false, false, false]);
+    // a publisher that could not offer the rate has not shown the pipeline holds it
+    expect(outcome(heavy({ achievedEventsPerSec: 180 }))[0]).toBe(false);
   });
 
   it('requires invalidation to be both fast and 100× faster than SCAN', () => {

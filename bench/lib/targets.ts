@@ -20,6 +20,15 @@ interface Rule {
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const check = (actual: string, met: boolean) => ({ actual, met });
 
+/** A recompute point's time over the 100-event point's, against `limit`; null when either was not measured. */
+function pointRatio(recompute: ScenarioResults['recompute'], events: number, limit: number) {
+  const base = recompute?.points.find((p) => p.events === 100);
+  const point = recompute?.points.find((p) => p.events === events);
+  if (!base || !point) return null;
+  const ratio = point.p50Ms / base.p50Ms;
+  return check(`${fmt(ratio)}× (${fmt(point.p50Ms, 1)} / ${fmt(base.p50Ms, 1)} ms)`, ratio <= limit);
+}
+
 export const RULES: Rule[] = [
   {
     scenario: 'ingest',
@@ -62,6 +71,32 @@ export const RULES: Rule[] = [
     scenario: 'freshness',
     target: 'max sustained rate ≥ 1,000 events/s (informative)',
     evaluate: ({ freshness }) => freshness && check(`${fmt(freshness.maxSustainedEventsPerSec, 0)}/s`, freshness.maxSustainedEventsPerSec >= 1_000),
+  },
+  {
+    scenario: 'freshnessHeavy',
+    target: 'p99 ≤ 1,000 ms at 5 % of the no-op ceiling (500 events/s at a 10k jobs/s ceiling)',
+    evaluate: ({ freshnessHeavy: h }) =>
+      h && check(`${fmt(h.p99Ms, 0)} ms at ${fmt(h.achievedEventsPerSec, 0)}/s (no-op ${fmt(h.bullmqNoopPerSec, 0)}/s)`, h.p99Ms <= 1_000 && h.achievedEventsPerSec >= 0.95 * h.targetEventsPerSec),
+  },
+  {
+    scenario: 'freshnessHeavy',
+    target: 'p95 ≤ 600 ms at the same rate',
+    evaluate: ({ freshnessHeavy: h }) => h && check(`${fmt(h.p95Ms, 0)} ms`, h.p95Ms <= 600),
+  },
+  {
+    scenario: 'freshnessHeavy',
+    target: 'every probe visible',
+    evaluate: ({ freshnessHeavy: h }) => h && check(`${h.notVisible} of ${h.probes} not visible`, h.notVisible === 0),
+  },
+  {
+    scenario: 'freshnessHeavy',
+    target: 'backlog at end ≤ 1 s of events',
+    evaluate: ({ freshnessHeavy: h }) => h && check(`${h.backlogAtEnd} jobs (1 s = ${fmt(h.achievedEventsPerSec, 0)})`, h.backlogAtEnd <= h.achievedEventsPerSec),
+  },
+  {
+    scenario: 'freshnessHeavy',
+    target: 'highest rate held ≥ the target (informative)',
+    evaluate: ({ freshnessHeavy: h }) => h && check(`${fmt(h.maxSustainedEventsPerSec, 0)}/s (${fmt(h.maxSustainedEventsPerSec / h.bullmqNoopPerSec, 3)} × no-op)`, h.maxSustainedEventsPerSec >= h.targetEventsPerSec),
   },
   {
     scenario: 'reads',
@@ -111,6 +146,16 @@ export const RULES: Rule[] = [
       const point = recompute?.points.find((p) => p.events === 10_000);
       return point ? check(`${fmt(point.p50Ms, 1)} ms`, point.p50Ms <= 50) : null;
     },
+  },
+  {
+    scenario: 'recompute',
+    target: '10,000 events ≤ 2 × the 100-event time',
+    evaluate: ({ recompute }) => pointRatio(recompute, 10_000, 2),
+  },
+  {
+    scenario: 'recompute',
+    target: '100,000 events ≤ 3 × the 100-event time',
+    evaluate: ({ recompute }) => pointRatio(recompute, 100_000, 3),
   },
   {
     scenario: 'recompute',

@@ -24,7 +24,8 @@ const QUICK_MAX_STEP_PER_SEC = 2_000;
 export async function runFreshness({ system, quick, progress }: ScenarioContext): Promise<FreshnessResult> {
   // A probe still invisible after this long is counted at this value (a lower bound).
   const giveUpMs = quick ? 5_000 : 30_000;
-  const load = new ProbedLoad(system, { background: BACKGROUND_USERS, probes: PROBE_USERS }, 11);
+  const users = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const load = new ProbedLoad(system, { background: users('fb', BACKGROUND_USERS), probes: users('fp', PROBE_USERS) }, 11);
   const measure = (eventsPerSec: number, seconds: number): Promise<LoadWindow> => {
     progress(`${eventsPerSec.toLocaleString('en')} events/s for ${seconds} s…`);
     return load.run({ eventsPerSec, seconds, giveUpMs }, progress);

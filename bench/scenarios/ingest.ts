@@ -1,8 +1,6 @@
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
-import { EventPublisher } from '@shared/queues/event-publisher';
 import { BENCH_KEYS, type BenchSystem } from '../lib/bench-system';
-import type { Cleanup } from '../lib/cleanup';
-import { startNoopWorkers } from '../lib/noop-workers';
+import { measureNoop } from '../lib/noop-ceiling';
 import { recomputesDone } from '../lib/pipeline-metrics';
 import { eventAt } from '../lib/event-factory';
 import { requestJson } from '../lib/http-load';
@@ -52,30 +50,6 @@ async function checkApplied(system: BenchSystem, userPrefix: string, expected: n
   if (stored !== expected || stale !== 0) throw new Error(`${userPrefix}: ${stored}/${expected} events stored, ${stale} users not recomputed`);
 }
 
-/**
- * The ceiling: the same publisher and job options, and the ingest worker's settings with a
- * no-op processor, in as many child processes as the pipeline's workers, under its own
- * queue prefix. The children are started and ready before the clock starts.
- */
-async function measureNoop(system: BenchSystem, cleanup: Cleanup, events: BehavioralEvent[]): Promise<number> {
-  const { config } = system.main.api;
-  const { infra } = system;
-  const prefix = `${config.queuePrefix}noop`;
-  const workers = await startNoopWorkers({ count: system.workers.count, env: { ...process.env, ...system.env, QUEUE_PREFIX: prefix } });
-  cleanup.add('no-op worker processes', () => workers.close());
-  const publisher = new EventPublisher({ connection: infra.producerRedis, prefix });
-  try {
-    const start = performance.now();
-    const done = workers.completed(events.length);
-    for (let i = 0; i < events.length; i += BATCH) await publisher.publishEvents(events.slice(i, i + BATCH));
-    await done;
-    return events.length / ((performance.now() - start) / 1_000);
-  } finally {
-    await publisher.close();
-    await workers.close();
-  }
-}
-
 const MAX_503_RETRIES = 10;
 
 /**
@@ -101,7 +75,7 @@ export async function runIngest({ system, quick, progress, cleanup }: ScenarioCo
   const { config } = system.main.api;
 
   progress(`BullMQ no-op ceiling: ${count.toLocaleString('en')} events, ${system.workers.count} processes × concurrency ${config.workerConcurrency}…`);
-  const noopBefore = await measureNoop(system, cleanup, eventsFor(count, users, 'in', 1));
+  const noopBefore = await measureNoop(system, cleanup, eventsFor(count, users, 'in', 1), BATCH);
   progress(`no-op: ${Math.round(noopBefore).toLocaleString('en')} jobs/s`);
 
   await system.waitForIdle();
@@ -139,7 +113,7 @@ export async function runIngest({ system, quick, progress, cleanup }: ScenarioCo
   progress(`http: ${Math.round(count / httpSeconds).toLocaleString('en')} events/s${retried503 ? ` (${retried503} requests answered 503 and were sent again)` : ''}`);
 
   progress('BullMQ no-op ceiling again (the machine drifts; the ceiling is the mean of both)…');
-  const noopAfter = await measureNoop(system, cleanup, eventsFor(count, users, 'io', 4));
+  const noopAfter = await measureNoop(system, cleanup, eventsFor(count, users, 'io', 4), BATCH);
   progress(`no-op: ${Math.round(noopAfter).toLocaleString('en')} jobs/s`);
   const noopPerSec = (noopBefore + noopAfter) / 2;
   const bulkPerSec = count / bulkSeconds;
