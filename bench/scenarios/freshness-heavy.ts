@@ -114,8 +114,9 @@ export async function runFreshnessHeavy({ system, quick, progress, cleanup }: Sc
   progress(`no-op ${Math.round(noop).toLocaleString('en')} jobs/s: target ${target} events/s (${HEAVY_TARGET_SHARE_OF_NOOP * 100} % of it)`);
 
   const load = new ProbedLoad(system, { background: seeded.userIds.slice(probes), probes: seeded.userIds.slice(0, probes), eventFor: reviewAt }, 17);
-  progress(`warm-up: one card review for each student…`);
+  progress(`warm-up: one card review for each student, then ${quick ? 5 : 10} s at the target rate (JIT, each connection's plans)…`);
   await load.warmUp();
+  await load.run({ eventsPerSec: target, seconds: quick ? 5 : 10, giveUpMs }, progress);
 
   progress(`${target} events/s for ${quick ? 10 : 60} s…`);
   const busyBefore = readMachineBusyMs();
