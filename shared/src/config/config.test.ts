@@ -123,6 +123,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad:1000' })).toEqual([expect.stringContaining('CACHE_TTL_OVERRIDES')]);
   });
 
+  it('refuses a CACHE_TTL_OVERRIDES name that is no query type, one line naming the entry', () => {
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'noSuchQueryType=1000' })).toEqual([
+      'CACHE_TTL_OVERRIDES: entry 1 of 1 "noSuchQueryType=1000": unknown query type "noSuchQueryType" (one of analyticsUserData, behavioralPatterns, missionSummaries, performanceMetrics, cognitiveLoad, learningObjectives, strugglePredictions, recommendations)',
+    ]);
+    // A typo among good entries is named by its position; the good ones do not hide it.
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad=1000,cognitveLoad=60000' })).toEqual([expect.stringMatching(/^CACHE_TTL_OVERRIDES: entry 2 of 2 "cognitveLoad=60000": unknown query type/)]);
+    // Case matters: the names are the TTL table's keys.
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'CognitiveLoad=1000' })).toHaveLength(1);
+  });
+
   describe('user tokens and CORS (SPEC 4.1)', () => {
     const secret = 'x'.repeat(32);
 

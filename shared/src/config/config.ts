@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUERY_TYPES } from '../cache/ttl';
 
 /**
  * Configuration from the environment (SPEC section 2), parsed once at start.
@@ -232,17 +233,26 @@ export class ConfigError extends Error {
   }
 }
 
+// A name that is not a query type would be accepted and then do nothing: a mistyped
+// `cognitveLoad=60000` must stop the start like any other bad value (README: every variable
+// is validated), named by its entry (the text of an entry here is never a secret).
 function parseTtlOverrides(raw: string | undefined, problems: string[]): Record<string, number> {
   if (!raw || raw.trim() === '') return {};
   const overrides: Record<string, number> = {};
-  for (const entry of raw.split(',')) {
+  const entries = raw.split(',');
+  entries.forEach((entry, index) => {
+    const which = `entry ${index + 1} of ${entries.length} "${entry.trim()}"`;
     const match = /^\s*([A-Za-z]+)\s*=\s*(\d+)\s*$/.exec(entry);
     if (!match) {
-      problems.push(`CACHE_TTL_OVERRIDES: "${entry.trim()}" is not queryType=milliseconds`);
-      continue;
+      problems.push(`CACHE_TTL_OVERRIDES: ${which} is not queryType=milliseconds`);
+      return;
+    }
+    if (!(QUERY_TYPES as readonly string[]).includes(match[1]!)) {
+      problems.push(`CACHE_TTL_OVERRIDES: ${which}: unknown query type "${match[1]}" (one of ${QUERY_TYPES.join(', ')})`);
+      return;
     }
     overrides[match[1]!] = Number(match[2]);
-  }
+  });
   return overrides;
 }
 
