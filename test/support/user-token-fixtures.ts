@@ -26,10 +26,14 @@ export interface Signer {
 
 export const secretSigner = (secret = STUDY_APP_SECRET): Signer => ({ alg: 'HS256', key: new TextEncoder().encode(secret) });
 
-/** A token for `sub`, valid for 5 minutes unless `exp` says otherwise (`exp: null` leaves it out). */
-export async function mintToken(signer: Signer, sub: string | undefined, claims: { exp?: number | null } & Omit<JWTPayload, 'exp'> = {}): Promise<string> {
-  const { exp = nowSeconds() + 300, ...rest } = claims;
-  const jwt = new SignJWT({ ...rest, ...(exp === null ? {} : { exp }) }).setProtectedHeader({ alg: signer.alg, typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) }).setIssuedAt();
+/**
+ * A token for `sub`, issued now and valid for 5 minutes unless `iat` / `exp` say otherwise
+ * (`null` leaves the claim out).
+ */
+export async function mintToken(signer: Signer, sub: string | undefined, claims: { exp?: number | null; iat?: number | null } & Omit<JWTPayload, 'exp' | 'iat'> = {}): Promise<string> {
+  const { exp = nowSeconds() + 300, iat = nowSeconds(), ...rest } = claims;
+  const jwt = new SignJWT({ ...rest, ...(exp === null ? {} : { exp }) }).setProtectedHeader({ alg: signer.alg, typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) });
+  if (iat !== null) jwt.setIssuedAt(iat);
   if (sub !== undefined) jwt.setSubject(sub);
   return jwt.sign(signer.key);
 }

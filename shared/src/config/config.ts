@@ -105,6 +105,16 @@ const jwksUrl = z
   .trim()
   .refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'must be an http(s):// URL of the study app\'s JWKS');
 
+// A duration in seconds, or with a unit (`90s`, `15m`, `24h`, `7d`).
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+const durationSeconds = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+\s*[smhd]?$/, 'must be a duration: seconds, or a number with s, m, h or d (e.g. 24h)')
+    .transform((value) => Number.parseInt(value, 10) * DURATION_UNITS[/[smhd]$/.exec(value)?.[0] ?? 's']!)
+    .pipe(z.number().int().min(min, `must be at least ${min} s`).max(max, `must be at most ${max / 86_400} days`));
+
 const cronExpression = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression of 5 or 6 fields');
 
 const envSchema = z.object({
@@ -145,6 +155,7 @@ const envSchema = z.object({
   AUTH_JWKS_URL: jwksUrl.optional(),
   AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  AUTH_JWT_MAX_AGE: durationSeconds(60, 30 * 86_400).optional(),
   CORS_ORIGINS: corsOrigins.default([]),
   RUNTIME_MODE: z.enum(['server', 'embedded']).default('server'),
   EMBEDDED_DATA_DIR: z.string().trim().min(1).optional(),
@@ -166,7 +177,15 @@ export interface UserTokenConfig {
   keys: UserTokenKeys;
   issuer?: string;
   audience?: string;
+  /**
+   * How long after its `iat` a token is still accepted, whatever its `exp` says
+   * (AUTH_JWT_MAX_AGE): a token minted with an `exp` years ahead is not a credential forever.
+   */
+  maxAgeSeconds: number;
 }
+
+/** AUTH_JWT_MAX_AGE's default: a day, longer than any dashboard session needs one token to live. */
+export const USER_TOKEN_MAX_AGE_SECONDS = 24 * 3_600;
 
 export const JWKS_CACHE_DEFAULTS = { cooldownMs: 30_000, cacheMaxAgeMs: 600_000 } as const;
 
@@ -284,14 +303,14 @@ function userTokenProblems(env: z.infer<typeof envSchema>): string[] {
     problems.push('AUTH_JWKS_URL: must be https:// when NODE_ENV=production');
   }
   const verifies = Boolean(env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL);
-  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'AUTH_JWT_MAX_AGE'] as const) {
     if (env[name] && !verifies) problems.push(`${name}: has no effect without AUTH_JWT_SECRET or AUTH_JWKS_URL`);
   }
   return problems;
 }
 
 function userTokensFrom(env: z.infer<typeof envSchema>): UserTokenConfig | null {
-  const claims = { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE };
+  const claims = { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE, maxAgeSeconds: env.AUTH_JWT_MAX_AGE ?? USER_TOKEN_MAX_AGE_SECONDS };
   if (env.AUTH_JWT_SECRET) return { keys: { kind: 'secret', secret: env.AUTH_JWT_SECRET }, ...claims };
   if (env.AUTH_JWKS_URL) return { keys: { kind: 'jwks', url: env.AUTH_JWKS_URL, ...JWKS_CACHE_DEFAULTS }, ...claims };
   return null;
