@@ -90,14 +90,14 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
 const pino = createRequire(require.resolve('../../shared/package.json'))('pino') as (options: object, stream: Writable) => Logger;
 
 /** A logger like the process's (same redaction) whose JSON lines land in `sink`. */
-export function loggerInto(sink: Record<string, unknown>[]): Logger {
+export function loggerInto(sink: Record<string, unknown>[], level = 'debug'): Logger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line) sink.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  return pino({ level: 'debug', redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' } }, stream);
+  return pino({ level, redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' } }, stream);
 }
 
 /** The real app over a test system, with a configuration, logger or registry of the test's own. */
