@@ -120,6 +120,11 @@ const cronExpression = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intFrom(0, 65535).default(3000),
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,253}$/, 'must be an address or host name to listen on, e.g. 0.0.0.0 (every IPv4 interface), :: (every interface) or 127.0.0.1')
+    .optional(),
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/analytics'),
   DATABASE_CONNECTION_LIMIT: intFrom(1, 1000).optional(),
   REDIS_URL: redisUrl.optional(),
@@ -201,6 +206,13 @@ export interface Config {
   /** Where the embedded mode keeps its PostgreSQL cluster (EMBEDDED_DATA_DIR; absent: `.embedded/` in the project). */
   embeddedDataDir: string | null;
   port: number;
+  /**
+   * Where the process's HTTP listeners (the API; a worker's metrics) accept connections.
+   * `host` null: every interface. Without API_KEYS every route is open, so by default only
+   * loopback (`loopback-without-keys`); HOST chooses (`HOST`); with keys, every interface as
+   * before (`all-interfaces`).
+   */
+  listen: { host: string | null; chosen: 'HOST' | 'loopback-without-keys' | 'all-interfaces' };
   database: { url: string; connectionLimit: number };
   redis: RedisTarget;
   queuePrefix: string;
@@ -316,6 +328,16 @@ function userTokensFrom(env: z.infer<typeof envSchema>): UserTokenConfig | null 
   return null;
 }
 
+/** The loopback address the API listens on when no API key protects it. */
+export const LOOPBACK_HOST = '127.0.0.1';
+
+function listenOf(env: z.infer<typeof envSchema>): Config['listen'] {
+  if (env.HOST) return { host: env.HOST, chosen: 'HOST' };
+  // Open mode (no keys) answers anyone who can connect: only this machine, unless HOST says otherwise.
+  if (env.API_KEYS.length === 0) return { host: LOOPBACK_HOST, chosen: 'loopback-without-keys' };
+  return { host: null, chosen: 'all-interfaces' };
+}
+
 /**
  * Whether `pnpm start` may choose the embedded mode by itself: no server is configured
  * (DATABASE_URL, REDIS_URL, REDIS_CLUSTER_NODES) and this is not production. It then still
@@ -353,6 +375,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mode: env.RUNTIME_MODE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? null,
     port: env.PORT,
+    listen: listenOf(env),
     database: {
       url: env.DATABASE_URL,
       connectionLimit: env.DATABASE_CONNECTION_LIMIT ?? (env.NODE_ENV === 'production' ? 45 : 60),
