@@ -125,6 +125,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9._:-]{1,253}$/, 'must be an address or host name to listen on, e.g. 0.0.0.0 (every IPv4 interface), :: (every interface) or 127.0.0.1')
     .optional(),
+  METRICS_PORT: intFrom(0, 65535).optional(),
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/analytics'),
   DATABASE_CONNECTION_LIMIT: intFrom(1, 1000).optional(),
   REDIS_URL: redisUrl.optional(),
@@ -213,6 +214,12 @@ export interface Config {
    * before (`all-interfaces`).
    */
   listen: { host: string | null; chosen: 'HOST' | 'loopback-without-keys' | 'all-interfaces' };
+  /**
+   * `pnpm start:worker` serves its own /metrics on this port (METRICS_PORT; 0: a free one,
+   * logged), on `listen.host`, so Prometheus scrapes each worker process where it runs; null:
+   * none. The worker processes of `pnpm start` never listen: its API serves their metrics.
+   */
+  metricsPort: number | null;
   database: { url: string; connectionLimit: number };
   redis: RedisTarget;
   queuePrefix: string;
@@ -376,6 +383,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? null,
     port: env.PORT,
     listen: listenOf(env),
+    metricsPort: env.METRICS_PORT ?? null,
     database: {
       url: env.DATABASE_URL,
       connectionLimit: env.DATABASE_CONNECTION_LIMIT ?? (env.NODE_ENV === 'production' ? 45 : 60),
