@@ -85,7 +85,7 @@ async function startEmbedded(env: NodeJS.ProcessEnv): Promise<{ postgres: Runnin
 
 function announceEmbedded(api: ApiProcess, postgres: RunningPostgres, root: string): void {
   api.logger.warn(
-    { mode: 'embedded', dataDir: root, postgresPort: postgres.port, url: `http://localhost:${api.server.port}`, created: postgres.created },
+    { mode: 'embedded', dataDir: root, postgresPort: postgres.port, url: `http://127.0.0.1:${api.server.port}`, created: postgres.created },
     `!!! EMBEDDED MODE: no Redis or PostgreSQL server configured or answering, so this runs on an embedded PostgreSQL ` +
       `(data in ${root}, port ${postgres.port}), BullMQ on PostgreSQL and the in-process L1 cache only (no Redis, no L2): ` +
       `for a single machine. To use servers, set DATABASE_URL and REDIS_URL (README, "Modes").`,

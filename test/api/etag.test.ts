@@ -77,6 +77,13 @@ describe.each(AGGREGATE_NAMES)('GET /api/analytics/%s', (name) => {
     expect([other.status, other.text]).toEqual([200, hit.text]);
   });
 
+  it('is per user and revalidated: Cache-Control private, no-cache on the 200 and on the 304', async () => {
+    const hit = await get(path);
+    expect(hit.headers['cache-control']).toBe('private, no-cache');
+    const conditional = await get(path, { 'If-None-Match': hit.headers.etag as string });
+    expect([conditional.status, conditional.headers['cache-control']]).toEqual([304, 'private, no-cache']);
+  });
+
   it('the body of an L1 hit is the envelope serialized afresh from the stored aggregate, byte for byte', async () => {
     const hit = await get(path).buffer(true);
     expect(hit.headers['x-cache']).toBe('l1');
@@ -123,6 +130,8 @@ describe('ETags across tiers, recomputes and other requests', () => {
     expect(computed.headers.etag).toMatch(/-compute"$/);
     expect(computed.headers.etag).not.toBe(hit.headers.etag);
     expect(computed.body).toEqual({ ...hit.body, meta: { ...hit.body.meta, cache: 'compute' } });
+    // Whichever tier answers, the answer is one user's: never kept by a shared cache, always revalidated.
+    expect([computed.headers['cache-control'], hit.headers['cache-control']]).toEqual(['private, no-cache', 'private, no-cache']);
     expect((await get(path, { 'If-None-Match': hit.headers.etag as string })).status).toBe(304);
   });
 
@@ -196,6 +205,7 @@ describe('ETags across tiers, recomputes and other requests', () => {
     const res = await request(app).post('/api/analytics/predictions/generate').set(bearer('read')).send({ userId: 'tagged' });
     expect([res.status, res.headers['x-cache']]).toEqual([200, 'compute']);
     expect(res.headers.etag).toMatch(/-compute"$/);
+    expect(res.headers['cache-control']).toBe('private, no-cache');
     const again = await request(app).post('/api/analytics/predictions/generate').set(bearer('read')).set('If-None-Match', res.headers.etag as string).send({ userId: 'tagged' });
     expect(again.status).toBe(200);
   });

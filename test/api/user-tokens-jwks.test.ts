@@ -36,7 +36,7 @@ beforeAll(async () => {
   jwks = await startJwksServer([rsa.publicJwk, ec.publicJwk]);
   system = await startTestSystem({ workers: false, env: { API_KEYS: API_KEYS_ENV, AUTH_JWKS_URL: jwks.url } });
   const keys = system.config.userTokens!.keys;
-  app = appWith(system, { config: { userTokens: { keys: { ...keys, ...JWKS_CACHE_DEFAULTS, cooldownMs: COOLDOWN_MS } as typeof keys } } });
+  app = appWith(system, { config: { userTokens: { ...system.config.userTokens!, keys: { ...keys, ...JWKS_CACHE_DEFAULTS, cooldownMs: COOLDOWN_MS } as typeof keys } } });
 }, 60_000);
 afterAll(async () => {
   await system?.stop();
@@ -91,7 +91,7 @@ it('503 with Retry-After, not 401, while the JWKS cannot be fetched; API keys ar
   const url = gone.url;
   await gone.close();
   const keys = { kind: 'jwks' as const, url, ...JWKS_CACHE_DEFAULTS };
-  const cut = appWith(system, { config: { userTokens: { keys } }, registry: new Registry() });
+  const cut = appWith(system, { config: { userTokens: { ...system.config.userTokens!, keys } }, registry: new Registry() });
   const res = await request(cut)
     .get(`/api/analytics/patterns?userId=${STUDENT}`)
     .set({ Authorization: `Bearer ${await mintToken(rsa.signer, STUDENT)}` });

@@ -115,6 +115,24 @@ describe('401 for a token that is not valid', () => {
     expect((await request(app).get(route).set(withToken(await studentToken({ exp: nowSeconds() - CLOCK_LEEWAY_SECONDS + 5 })))).status).toBe(200);
   });
 
+  it('older than the maximum age (a day by default) since its iat, whatever its exp says; without iat; issued in the future', async () => {
+    const tenYears = nowSeconds() + 10 * 365 * 86_400;
+    const expiredMessage = { status: 401, code: 'E_UNAUTHORIZED', message: 'the token has expired; get a fresh one from the study app' };
+    // Minted with an exp ten years ahead: accepted while young, refused once a day old.
+    expect((await request(app).get(route).set(withToken(await studentToken({ exp: tenYears })))).status).toBe(200);
+    expect(await refused(await studentToken({ exp: tenYears, iat: nowSeconds() - 86_400 - CLOCK_LEEWAY_SECONDS - 5 }))).toEqual(expiredMessage);
+    expect((await request(app).get(route).set(withToken(await studentToken({ exp: tenYears, iat: nowSeconds() - 86_400 + 60 })))).status).toBe(200);
+    expect(await refused(await studentToken({ iat: null }))).toEqual(notValid);
+    expect(await refused(await studentToken({ iat: nowSeconds() + 3_600 }))).toEqual(notValid);
+  });
+
+  it('AUTH_JWT_MAX_AGE sets the maximum age: an hour-old token is refused at 30m, accepted at 2h', async () => {
+    const hourOld = await studentToken({ iat: nowSeconds() - 3_600 });
+    const withMaxAge = (seconds: number) => appWith(system, { config: { userTokens: { ...system.config.userTokens!, maxAgeSeconds: seconds } }, registry: new Registry() });
+    expect((await request(withMaxAge(1_800)).get(route).set(withToken(hourOld))).status).toBe(401);
+    expect((await request(withMaxAge(7_200)).get(route).set(withToken(hourOld))).status).toBe(200);
+  });
+
   it('signed with another secret, or with its claims changed after signing', async () => {
     expect(await refused(await mintToken(secretSigner('not-the-study-app-secret-0123456789abcdef'), STUDENT, { iss: ISSUER, aud: AUDIENCE }))).toEqual(notValid);
     expect(await refused(withClaims(await studentToken(), { sub: 'student-2', iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 300 }))).toEqual(notValid);
@@ -192,6 +210,8 @@ describe('what a token leaves in responses and logs', () => {
     expect(completed('log-good')).toMatchObject({ subject: `user:${STUDENT}`, res: { statusCode: 200 } });
     expect(completed('log-expired')).toMatchObject({ tokenRefused: 'ERR_JWT_EXPIRED', res: { statusCode: 401 } });
     expect(completed('log-forged')).toMatchObject({ tokenRefused: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', res: { statusCode: 401 } });
+    await request(app).get('/api/analytics/patterns').set(withToken(await studentToken({ iat: nowSeconds() - 2 * 86_400, exp: nowSeconds() + 86_400 }))).set('X-Request-Id', 'log-too-old');
+    expect(completed('log-too-old')).toMatchObject({ tokenRefused: 'ERR_JWT_EXPIRED (iat)', res: { statusCode: 401 } });
     expect(completed('log-expired')?.subject).toBeUndefined();
     expect(completed('log-key')).toMatchObject({ subject: expect.stringMatching(/^read-key:[0-9a-f]{16}$/) });
 

@@ -111,14 +111,29 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('runs Prometheus on docs/ops/prometheus/prometheus.yml, which loads the rules and scrapes the api service on its port', () => {
+    it('runs Prometheus on docs/ops/prometheus/prometheus.yml, which loads the rules and scrapes the api and every worker on their ports', () => {
       const configFlag = (compose.services.prometheus.command as string[]).find((a) => a.startsWith('--config.file='))!;
       const configPath = hostPathOf('prometheus', configFlag.slice('--config.file='.length));
       expect(configPath).toBe(join(root, 'docs/ops/prometheus/prometheus.yml'));
       const config = parse(readFileSync(configPath, 'utf8'));
       for (const rules of config.rule_files as string[]) expect(existsSync(join(dirname(configPath), rules))).toBe(true);
-      const job = (config.scrape_configs as { job_name: string; static_configs: { targets: string[] }[] }[]).find((j) => j.job_name === 'study-analytics')!;
+      type Job = { job_name: string; static_configs: { targets: string[] }[]; dns_sd_configs: { names: string[]; type: string; port: number }[] };
+      const job = (config.scrape_configs as Job[]).find((j) => j.job_name === 'study-analytics')!;
       expect(job.static_configs[0]!.targets).toEqual([`api:${loadConfig(envOf('api')).port}`]);
+      // Each worker container serves its own /metrics on the port the compose file gives it.
+      const workerPort = loadConfig(envOf('worker')).metricsPort;
+      expect(workerPort).not.toBeNull();
+      expect(job.dns_sd_configs).toEqual([{ names: ['worker'], type: 'A', port: workerPort, refresh_interval: '30s' }]);
+      expect(compose.services.worker.expose).toContain(String(workerPort));
+      expect(compose.services.worker.ports).toBeUndefined(); // scraped on the compose network, not published
+      expect(Object.keys(compose.services.prometheus.depends_on).sort()).toEqual(['api', 'worker']);
+    });
+
+    it("checks the worker's health on its metrics port", () => {
+      const port = loadConfig(envOf('worker')).metricsPort;
+      expect((compose.services.worker.healthcheck.test as string[]).join(' ')).toContain(`http://127.0.0.1:${port}/metrics`);
+      // The API's own METRICS_PORT is unset: its /metrics is on PORT.
+      expect(loadConfig(envOf('api')).metricsPort).toBeNull();
     });
 
     it('provisions Grafana from docs/ops/grafana: the data source is the prometheus service, the dashboards folder is mounted where the provider reads', () => {

@@ -1,29 +1,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appFor, API_KEYS_ENV, KEYS } from '../support/api-app';
+import { appFor, API_KEYS_ENV } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { chunks, simulatedTraffic } from '../support/traffic';
-import { dashboardExpressions, loadRules, proofQueries, ruleExpressions, selectorText, type Expression, type Selector } from './promql-expressions';
+import { expectEveryExpressionToReturnData, expectRulesLoadedAndEvaluated } from './live-checks';
 import { startPrometheus, type PrometheusServer } from './prometheus-server';
 
 /**
- * The rules and the dashboard against the running system: a real Prometheus (Debian's
- * binary) scrapes this test's API — its own database and prefixes, workers in-process, so
- * /metrics has the API's and the pipeline's families — while study-app events flow and the
- * dashboard reads, then every expression of docs/ops must return data through Prometheus's
- * HTTP API (see promql-expressions.ts for what "return data" means for an alert).
+ * The rules and the dashboard against the running system, as `pnpm start` lays it out: a real
+ * Prometheus (Debian's binary) scrapes this test's API — its own database and prefixes,
+ * workers in-process, so /metrics has the API's and the pipeline's families, as the API of
+ * `pnpm start` serves its worker processes' — while study-app events flow and the dashboard
+ * reads, then every expression of docs/ops must return data (live-checks.ts). The
+ * docker-compose layout, where the workers are processes of their own, is
+ * prometheus-live-compose.test.ts.
  */
-
-/**
- * Label values that a healthy run never produces, so a selector asking for them is empty by
- * design. For those, the selector without that matcher must return data and the label must
- * exist on the metric (`status!=""`): the name and the label are proven, the value is not.
- */
-const ABSENT_IN_A_HEALTHY_RUN = [{ label: 'status', value: '5..', why: 'no request fails with 5xx in a healthy run' }];
-
-const USERS = Array.from({ length: 12 }, (_, i) => `ops-user-${i}`);
-const READ_ROUTES = ['patterns', 'behavioral-insights/dashboard', 'cognitive-load/current', 'objectives'];
-
 let system: TestSystem;
 let server: Server;
 let prometheus: PrometheusServer;
@@ -35,7 +25,8 @@ beforeAll(async () => {
   server = appFor(system).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  prometheus = await startPrometheus({ target: new URL(apiUrl).host, intervalSeconds: 1 });
+  // No worker target in this layout: the API's /metrics has the workers' metrics.
+  prometheus = await startPrometheus({ services: { api: new URL(apiUrl).host, worker: null }, intervalSeconds: 1 });
 }, 60_000);
 
 afterAll(async () => {
@@ -44,131 +35,11 @@ afterAll(async () => {
   await system?.stop();
 });
 
-type Vector = { metric: Record<string, string>; value: [number, string] }[];
-
-/**
- * Series of an instant query that carry a number (not NaN: a quantile of no observations)
- * and every one of `labels` (a panel's legend labels).
- */
-async function seriesWithData(query: string, labels: string[] = []): Promise<number> {
-  const data = await prometheus.api<{ resultType: string; result: Vector }>('query', { query });
-  return data.result.filter((s) => !Number.isNaN(Number(s.value[1])) && labels.every((l) => s.metric[l])).length;
-}
-
-interface Check {
-  source: string;
-  /**
-   * expression: without its thresholds (with a panel's legend labels on its series); operand: each side of
-   * and / or / unless; selector: each metric selector alone; label: a label grouped or matched by (by, on,
-   * ignoring) is present on at least one of the expression's selectors (`query` holds their alternatives).
-   */
-  kind: 'expression' | 'operand' | 'selector' | 'label';
-  query: string;
-  /** Labels every counted series must carry (a panel's legend). */
-  labels?: string[];
-  /** For kind 'label': one query per selector, any of which may hold the label. */
-  anyOf?: string[];
-  /** For a selector asking for a value a healthy run never has: the queries that prove the rest. */
-  fallback?: { queries: string[]; why: string };
-  series?: number;
-}
-
-function checksOf(expressions: Expression[]): Check[] {
-  return expressions.flatMap(({ source, expr, legendLabels }) => {
-    const proof = proofQueries(expr);
-    // A selector asking for a value a healthy run never has stands in with its other matchers.
-    const bases = proof.selectors.map((s) => (fallbackFor(s) ? selectorText(s.metric, s.matchers.filter((m) => !ABSENT_IN_A_HEALTHY_RUN.some((a) => a.label === m.label && a.value === m.value))) : s.text));
-    return [
-      { source, kind: 'expression' as const, query: proof.whole, labels: legendLabels },
-      ...proof.operands.map((query) => ({ source, kind: 'operand' as const, query })),
-      ...proof.selectors.map((s) => ({ source, kind: 'selector' as const, query: s.text, fallback: fallbackFor(s) })),
-      ...proof.groupingLabels.map((label) => ({
-        source,
-        kind: 'label' as const,
-        query: `${label} on one of ${proof.selectors.map((s) => s.metric).join(', ')}`,
-        anyOf: bases.map((base) => withMatcher(base, label)),
-      })),
-    ];
-  });
-}
-
-/** `m{a="b"}` + label → `m{a="b", label!=""}`: the series that carry the label. */
-function withMatcher(selector: string, label: string): string {
-  return selector.endsWith('}') ? `${selector.slice(0, -1)}, ${label}!=""}` : `${selector}{${label}!=""}`;
-}
-
-function fallbackFor(s: Selector): Check['fallback'] {
-  const absent = ABSENT_IN_A_HEALTHY_RUN.find((a) => s.matchers.some((m) => m.label === a.label && m.value === a.value));
-  if (!absent) return undefined;
-  const rest = s.matchers.filter((m) => !(m.label === absent.label && m.value === absent.value));
-  return { queries: [selectorText(s.metric, rest), selectorText(s.metric, [...rest, { label: absent.label, op: '!=', value: '' }])], why: absent.why };
-}
-
-/** Publishes a slice of simulated study-app traffic and reads it back through the API, as the dashboard would. */
-async function trafficRound(round: number, traffic: ReturnType<typeof simulatedTraffic>, eventChunks: (typeof traffic.events)[]): Promise<void> {
-  const chunk = eventChunks[round % eventChunks.length]!;
-  // Later rounds re-send earlier slices under new ids: the users' aggregates keep changing.
-  await system.publisher.publishEvents(round < eventChunks.length ? chunk : chunk.map((e) => ({ ...e, eventId: `${e.eventId}-r${round}` })));
-  if (round === 0) await system.publisher.publishSessionCompleted(traffic.sessions);
-  const reads = USERS.flatMap((userId) => READ_ROUTES.map((route) => `${apiUrl}/api/analytics/${route}?userId=${userId}`));
-  // Each route twice: the first read after a recompute comes from L2 (or the loader), the second from L1.
-  for (let i = 0; i < 2; i += 1) {
-    const statuses = await Promise.all(reads.map((url) => fetch(url, { headers: { Authorization: `Bearer ${KEYS.read}` } }).then((r) => r.status)));
-    expect(statuses.every((s) => s === 200)).toBe(true);
-  }
-  // Refusals, as clients make them: a missing key (401) and an unknown route (404).
-  expect((await fetch(`${apiUrl}/api/analytics/patterns?userId=${USERS[0]}`)).status).toBe(401);
-  expect((await fetch(`${apiUrl}/api/no-such-route`, { headers: { Authorization: `Bearer ${KEYS.read}` } })).status).toBe(404);
-}
-
-async function runChecks(checks: Check[]): Promise<Check[]> {
-  const missing: Check[] = [];
-  for (const check of checks) {
-    if (check.anyOf) check.series = (await Promise.all(check.anyOf.map((q) => seriesWithData(q)))).reduce((a, b) => a + b, 0);
-    else check.series = await seriesWithData(check.query, check.labels);
-    if (check.series === 0 && check.fallback) {
-      const counts = await Promise.all(check.fallback.queries.map((q) => seriesWithData(q)));
-      check.series = Math.min(...counts);
-    }
-    if (check.series === 0) missing.push(check);
-  }
-  return missing;
-}
-
 it('every rule and dashboard expression returns data from a live scrape while events flow', async () => {
-  const expressions = [...ruleExpressions(), ...dashboardExpressions()];
-  const checks = checksOf(expressions);
-  const traffic = simulatedTraffic(USERS, { days: 14, seed: 7 });
-  const eventChunks = chunks(traffic.events, 80);
-
-  // Traffic in rounds until every check has data (or the deadline: then the report names what has none).
-  const deadline = Date.now() + 75_000;
-  let missing: Check[] = checks;
-  for (let round = 0; missing.length > 0 && Date.now() < deadline; round += 1) {
-    await trafficRound(round, traffic, eventChunks);
-    missing = await runChecks(missing);
-  }
-
-  const lines = checks.map((c) => `${c.series! > 0 ? 'ok  ' : 'NONE'} ${String(c.series).padStart(3)} series  ${c.source}  [${c.kind}] ${c.query}${c.labels?.length ? ` (legend: ${c.labels.join(', ')})` : ''}${c.fallback ? `  (value not seen: ${c.fallback.why}; proven: ${c.fallback.queries.join(' and ')})` : ''}`);
-  console.log(`${checks.length} queries for ${expressions.length} expressions (${ruleExpressions().length} rules, ${dashboardExpressions().length} panel targets):\n${lines.join('\n')}`);
-  expect(missing.map((c) => `${c.source} [${c.kind}] ${c.query}`)).toEqual([]);
-  // Every expression was checked whole, so a rule or panel with no selector cannot slip through.
-  expect(new Set(checks.filter((c) => c.kind === 'expression').map((c) => c.source)).size).toBe(expressions.length);
+  await expectEveryExpressionToReturnData(prometheus, { publisher: system.publisher, apiUrl }, 'pnpm start layout');
 }, 120_000);
 
 it('Prometheus loaded every rule and evaluates each without error, and scrapes the API', async () => {
-  const rules = loadRules();
-  type RuleState = { name: string; health: string; lastError?: string; lastEvaluation: string };
-  let loaded: RuleState[] = [];
-  // Rules are evaluated every second; wait until each has been evaluated once.
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    const data = await prometheus.api<{ groups: { rules: RuleState[] }[] }>('rules');
-    loaded = data.groups.flatMap((g) => g.rules);
-    if (loaded.length === rules.length && loaded.every((r) => !r.lastEvaluation.startsWith('0001-'))) break;
-  }
-  expect(loaded.map((r) => r.name).sort()).toEqual(rules.map((r) => r.alert ?? r.record!).sort());
-  expect(loaded.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError}`)).toEqual([]);
-
-  const targets = await prometheus.api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('targets');
-  expect(targets.activeTargets.map((t) => [t.labels.job, t.health, t.lastError])).toEqual([['study-analytics', 'up', '']]);
+  const targets = await expectRulesLoadedAndEvaluated(prometheus);
+  expect(targets).toEqual([['study-analytics', new URL(apiUrl).host, 'up', '']]);
 }, 30_000);

@@ -25,24 +25,62 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  dns_sd_configs?: { names: string[]; type?: string; port?: number }[];
+}
+
+/**
+ * The shipped scrape configuration with each service's address replaced: `services` maps a
+ * service name of docker-compose.yml (`api`, `worker`) to where this test runs it
+ * (`127.0.0.1:PORT`). A static target `api:3000` becomes the API's address; a DNS lookup of
+ * `worker` (port 9464) becomes a static target at the worker's, as Docker's DNS would resolve
+ * it. A service the layout does not run (`pnpm start` has no worker target: its API serves
+ * the workers' metrics) is left out. Throws if the file names a service the map does not
+ * know, so a target added there cannot go untested.
+ */
+export function scrapeConfigsFor(configs: ScrapeConfig[], services: Record<string, string | null>): ScrapeConfig[] {
+  const addressOf = (service: string) => {
+    if (!(service in services)) throw new Error(`prometheus.yml scrapes "${service}", which this test does not run: map it (or to null)`);
+    return services[service];
+  };
+  return configs.map((job) => {
+    const targets: string[] = [];
+    for (const group of job.static_configs ?? []) {
+      for (const target of group.targets) {
+        const address = addressOf(target.slice(0, target.lastIndexOf(':')));
+        if (address) targets.push(address);
+      }
+    }
+    for (const lookup of job.dns_sd_configs ?? []) {
+      for (const name of lookup.names) {
+        const address = addressOf(name);
+        if (address) targets.push(address);
+      }
+    }
+    const { dns_sd_configs: _resolvedHere, ...rest } = job;
+    return { ...rest, static_configs: [{ targets }] };
+  });
+}
+
 /**
  * A real Prometheus on a free port with a temporary data directory, configured from
  * docs/ops/prometheus/prometheus.yml with only these replaced: the scrape and evaluation
- * intervals, the study-analytics job's target, and the rule file's path (docs/ops's own).
+ * intervals, the services' addresses (scrapeConfigsFor), and the rule file's path (docs/ops's own).
  */
-export async function startPrometheus(options: { target: string; intervalSeconds: number }): Promise<PrometheusServer> {
+export async function startPrometheus(options: { services: Record<string, string | null>; intervalSeconds: number }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sa-prometheus-'));
   const config = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as {
     global: Record<string, string>;
     rule_files: string[];
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    scrape_configs: ScrapeConfig[];
   };
   config.global.scrape_interval = `${options.intervalSeconds}s`;
   config.global.evaluation_interval = `${options.intervalSeconds}s`;
   config.rule_files = [RULES_FILE];
-  const job = config.scrape_configs.find((j) => j.job_name === 'study-analytics');
-  if (!job) throw new Error('prometheus.yml has no study-analytics job');
-  job.static_configs = [{ targets: [options.target] }];
+  if (!config.scrape_configs.some((j) => j.job_name === 'study-analytics')) throw new Error('prometheus.yml has no study-analytics job');
+  config.scrape_configs = scrapeConfigsFor(config.scrape_configs, options.services);
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
 
   const port = await freePort();

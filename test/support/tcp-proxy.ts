@@ -8,6 +8,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Armed by cutAfter: bytes still to forward toward the server before everything is cut. */
+  private budget: { left: number; cut: () => void } | undefined;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -46,6 +48,24 @@ export class TcpProxy {
     return this.cut();
   }
 
+  /**
+   * Forwards `bytes` more bytes toward the server (all connections together), then cuts as
+   * cut() does, mid-stream: the server gets a command stream that stops part-way (what it has
+   * whole it runs, the rest is lost), the client sees its connection drop with replies
+   * outstanding. Resolves once the cut has happened.
+   */
+  cutAfter(bytes: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.budget = {
+        left: bytes,
+        cut: () => {
+          this.budget = undefined;
+          void this.cut().then(resolve);
+        },
+      };
+    });
+  }
+
   private listen(): Promise<void> {
     const server = createServer((client) => {
       const upstream = createConnection(this.target);
@@ -58,7 +78,20 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => {
+        const budget = this.budget;
+        if (!budget) return void upstream.write(chunk);
+        if (budget.left === 0) return; // spent: the cut is on its way
+        if (chunk.length < budget.left) {
+          budget.left -= chunk.length;
+          return void upstream.write(chunk);
+        }
+        // The part that fits, flushed before the sockets are destroyed.
+        upstream.write(chunk.subarray(0, budget.left), () => budget.cut());
+        budget.left = 0;
+        client.pause();
+      });
+      client.on('end', () => upstream.end());
       upstream.pipe(client);
     });
     this.server = server;

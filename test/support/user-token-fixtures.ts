@@ -26,10 +26,14 @@ export interface Signer {
 
 export const secretSigner = (secret = STUDY_APP_SECRET): Signer => ({ alg: 'HS256', key: new TextEncoder().encode(secret) });
 
-/** A token for `sub`, valid for 5 minutes unless `exp` says otherwise (`exp: null` leaves it out). */
-export async function mintToken(signer: Signer, sub: string | undefined, claims: { exp?: number | null } & Omit<JWTPayload, 'exp'> = {}): Promise<string> {
-  const { exp = nowSeconds() + 300, ...rest } = claims;
-  const jwt = new SignJWT({ ...rest, ...(exp === null ? {} : { exp }) }).setProtectedHeader({ alg: signer.alg, typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) }).setIssuedAt();
+/**
+ * A token for `sub`, issued now and valid for 5 minutes unless `iat` / `exp` say otherwise
+ * (`null` leaves the claim out).
+ */
+export async function mintToken(signer: Signer, sub: string | undefined, claims: { exp?: number | null; iat?: number | null } & Omit<JWTPayload, 'exp' | 'iat'> = {}): Promise<string> {
+  const { exp = nowSeconds() + 300, iat = nowSeconds(), ...rest } = claims;
+  const jwt = new SignJWT({ ...rest, ...(exp === null ? {} : { exp }) }).setProtectedHeader({ alg: signer.alg, typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}) });
+  if (iat !== null) jwt.setIssuedAt(iat);
   if (sub !== undefined) jwt.setSubject(sub);
   return jwt.sign(signer.key);
 }
@@ -86,14 +90,14 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
 const pino = createRequire(require.resolve('../../shared/package.json'))('pino') as (options: object, stream: Writable) => Logger;
 
 /** A logger like the process's (same redaction) whose JSON lines land in `sink`. */
-export function loggerInto(sink: Record<string, unknown>[]): Logger {
+export function loggerInto(sink: Record<string, unknown>[], level = 'debug'): Logger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) if (line) sink.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  return pino({ level: 'debug', redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' } }, stream);
+  return pino({ level, redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' } }, stream);
 }
 
 /** The real app over a test system, with a configuration, logger or registry of the test's own. */

@@ -54,9 +54,12 @@ export function startWorkerProcesses(options: { count: number; logger: Logger; e
   let closing: Promise<void> | undefined;
   let nextRequest = 0;
 
+  // The children answer metric requests over IPC: none listens on a port of its own (they
+  // would all want the same METRICS_PORT).
+  const { METRICS_PORT: _ownPortOnly, ...childEnv } = options.env;
   const spawn = (slot: Slot) => {
     const child = fork(WORKER_ENTRY, [], {
-      env: { ...options.env, WORKER_PROCESS_INDEX: String(slot.index) },
+      env: { ...childEnv, WORKER_PROCESS_INDEX: String(slot.index) },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -66,7 +66,10 @@ export function createApp(deps: AppDeps): ApiApp {
   if (!deps.seams && !deps.redis) throw new TypeError('createApp needs redis (server mode) or seams');
   const seams = deps.seams ?? serverApiSeams(deps.redis!, config.cachePrefix);
   const auth = createAuthenticator(config.apiKeys, config.userTokens);
-  if (auth.open) logger.warn('!!! API_KEYS is not set: every route is open. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.');
+  if (auth.open) {
+    const where = config.listen.chosen === 'HOST' ? `and HOST=${config.listen.host} exposes it beyond this machine` : 'so it listens on loopback only';
+    logger.warn(`!!! API_KEYS is not set: every route is open, ${where}. Set API_KEYS=ingest:…,read:…,admin:… before exposing this service.`);
+  }
   const pipelineMetrics = pipelineMetricsFor(deps.registry);
   const queues = Object.values(deps.queues);
   const metrics = createApiMetrics(deps.registry, {

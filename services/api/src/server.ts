@@ -1,26 +1,48 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Config } from '@shared/config/config';
 import { createApp, type AppDeps } from './app';
 
 export interface ApiServer {
   port: number;
+  /** The address listened on: 127.0.0.1 (loopback only), :: or 0.0.0.0 (every interface), or HOST's. */
+  host: string;
   close(): Promise<void>;
 }
 
-/** Listens on config.port (0 = a free port, logged); close() stops accepting, drains, stops the app's background work, then returns. */
+/**
+ * What the start line says about who can reach the API: the interfaces, and why those. An
+ * API without keys answers every route to anyone who connects, so it is on loopback unless
+ * HOST was set; that choice is spelled out where an operator looks first.
+ */
+export function exposureOf(config: Pick<Config, 'listen' | 'apiKeys'>): string {
+  const open = config.apiKeys.length === 0;
+  switch (config.listen.chosen) {
+    case 'loopback-without-keys':
+      return 'loopback only: API_KEYS is not set, so every route is open and only this machine may connect (set API_KEYS, and HOST, to listen on other interfaces)';
+    case 'HOST':
+      return open ? `HOST=${config.listen.host} with no API_KEYS: every route is open to anyone who reaches that address` : `HOST=${config.listen.host}`;
+    case 'all-interfaces':
+      return 'every interface (API_KEYS is set; HOST restricts it)';
+  }
+}
+
+/** Listens on config.port (0 = a free port, logged) and config.listen.host; close() stops accepting, drains, stops the app's background work, then returns. */
 export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
   const app = createApp(deps);
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(deps.config.port, () => resolve());
+    server.listen(deps.config.port, deps.config.listen.host ?? undefined, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  deps.logger.info({ port, url: `http://127.0.0.1:${port}` }, 'API listening');
+  const { port, address: host } = server.address() as AddressInfo;
+  const local = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  deps.logger.info({ port, host, url: `http://${local}:${port}`, interfaces: exposureOf(deps.config) }, 'API listening');
   let closing: Promise<void> | undefined;
   return {
     port,
+    host,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

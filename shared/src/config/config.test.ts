@@ -123,6 +123,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad:1000' })).toEqual([expect.stringContaining('CACHE_TTL_OVERRIDES')]);
   });
 
+  it('refuses a CACHE_TTL_OVERRIDES name that is no query type, one line naming the entry', () => {
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'noSuchQueryType=1000' })).toEqual([
+      'CACHE_TTL_OVERRIDES: entry 1 of 1 "noSuchQueryType=1000": unknown query type "noSuchQueryType" (one of analyticsUserData, behavioralPatterns, missionSummaries, performanceMetrics, cognitiveLoad, learningObjectives, strugglePredictions, recommendations)',
+    ]);
+    // A typo among good entries is named by its position; the good ones do not hide it.
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad=1000,cognitveLoad=60000' })).toEqual([expect.stringMatching(/^CACHE_TTL_OVERRIDES: entry 2 of 2 "cognitveLoad=60000": unknown query type/)]);
+    // Case matters: the names are the TTL table's keys.
+    expect(problemsOf({ CACHE_TTL_OVERRIDES: 'CognitiveLoad=1000' })).toHaveLength(1);
+  });
+
   describe('user tokens and CORS (SPEC 4.1)', () => {
     const secret = 'x'.repeat(32);
 
@@ -135,12 +145,25 @@ describe('loadConfig', () => {
         keys: { kind: 'secret', secret },
         issuer: 'https://app.example.com',
         audience: 'analytics',
+        maxAgeSeconds: 86_400,
       });
       expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'read:0123456789abcdef', AUTH_JWKS_URL: 'https://app.example.com/.well-known/jwks.json' }).userTokens).toEqual({
         keys: { kind: 'jwks', url: 'https://app.example.com/.well-known/jwks.json', cooldownMs: 30_000, cacheMaxAgeMs: 600_000 },
         issuer: undefined,
         audience: undefined,
+        maxAgeSeconds: 86_400,
       });
+    });
+
+    it('bounds a token\'s age since iat: AUTH_JWT_MAX_AGE in seconds or with a unit, a day by default, refused when it means nothing', () => {
+      expect(loadConfig({ AUTH_JWT_SECRET: secret }).userTokens?.maxAgeSeconds).toBe(86_400);
+      for (const [value, seconds] of [['3600', 3_600], ['90m', 5_400], ['12h', 43_200], ['7d', 604_800], ['120s', 120]] as const) {
+        expect(loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_MAX_AGE: value }).userTokens?.maxAgeSeconds).toBe(seconds);
+      }
+      expect(problemsOf({ AUTH_JWT_SECRET: secret, AUTH_JWT_MAX_AGE: '10 years' })).toEqual([expect.stringMatching(/^AUTH_JWT_MAX_AGE: must be a duration/)]);
+      expect(problemsOf({ AUTH_JWT_SECRET: secret, AUTH_JWT_MAX_AGE: '31d' })).toEqual(['AUTH_JWT_MAX_AGE: must be at most 30 days']);
+      expect(problemsOf({ AUTH_JWT_SECRET: secret, AUTH_JWT_MAX_AGE: '10' })).toEqual(['AUTH_JWT_MAX_AGE: must be at least 60 s']);
+      expect(problemsOf({ AUTH_JWT_MAX_AGE: '1h' })).toEqual(['AUTH_JWT_MAX_AGE: has no effect without AUTH_JWT_SECRET or AUTH_JWKS_URL']);
     });
 
     it('allows a plain-http JWKS outside production (a study app on this machine)', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUERY_TYPES } from '../cache/ttl';
 
 /**
  * Configuration from the environment (SPEC section 2), parsed once at start.
@@ -104,11 +105,27 @@ const jwksUrl = z
   .trim()
   .refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'must be an http(s):// URL of the study app\'s JWKS');
 
+// A duration in seconds, or with a unit (`90s`, `15m`, `24h`, `7d`).
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+const durationSeconds = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+\s*[smhd]?$/, 'must be a duration: seconds, or a number with s, m, h or d (e.g. 24h)')
+    .transform((value) => Number.parseInt(value, 10) * DURATION_UNITS[/[smhd]$/.exec(value)?.[0] ?? 's']!)
+    .pipe(z.number().int().min(min, `must be at least ${min} s`).max(max, `must be at most ${max / 86_400} days`));
+
 const cronExpression = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression of 5 or 6 fields');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: intFrom(0, 65535).default(3000),
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,253}$/, 'must be an address or host name to listen on, e.g. 0.0.0.0 (every IPv4 interface), :: (every interface) or 127.0.0.1')
+    .optional(),
+  METRICS_PORT: intFrom(0, 65535).optional(),
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/analytics'),
   DATABASE_CONNECTION_LIMIT: intFrom(1, 1000).optional(),
   REDIS_URL: redisUrl.optional(),
@@ -144,6 +161,7 @@ const envSchema = z.object({
   AUTH_JWKS_URL: jwksUrl.optional(),
   AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  AUTH_JWT_MAX_AGE: durationSeconds(60, 30 * 86_400).optional(),
   CORS_ORIGINS: corsOrigins.default([]),
   RUNTIME_MODE: z.enum(['server', 'embedded']).default('server'),
   EMBEDDED_DATA_DIR: z.string().trim().min(1).optional(),
@@ -165,7 +183,15 @@ export interface UserTokenConfig {
   keys: UserTokenKeys;
   issuer?: string;
   audience?: string;
+  /**
+   * How long after its `iat` a token is still accepted, whatever its `exp` says
+   * (AUTH_JWT_MAX_AGE): a token minted with an `exp` years ahead is not a credential forever.
+   */
+  maxAgeSeconds: number;
 }
+
+/** AUTH_JWT_MAX_AGE's default: a day, longer than any dashboard session needs one token to live. */
+export const USER_TOKEN_MAX_AGE_SECONDS = 24 * 3_600;
 
 export const JWKS_CACHE_DEFAULTS = { cooldownMs: 30_000, cacheMaxAgeMs: 600_000 } as const;
 
@@ -181,6 +207,19 @@ export interface Config {
   /** Where the embedded mode keeps its PostgreSQL cluster (EMBEDDED_DATA_DIR; absent: `.embedded/` in the project). */
   embeddedDataDir: string | null;
   port: number;
+  /**
+   * Where the process's HTTP listeners (the API; a worker's metrics) accept connections.
+   * `host` null: every interface. Without API_KEYS every route is open, so by default only
+   * loopback (`loopback-without-keys`); HOST chooses (`HOST`); with keys, every interface as
+   * before (`all-interfaces`).
+   */
+  listen: { host: string | null; chosen: 'HOST' | 'loopback-without-keys' | 'all-interfaces' };
+  /**
+   * `pnpm start:worker` serves its own /metrics on this port (METRICS_PORT; 0: a free one,
+   * logged), on `listen.host`, so Prometheus scrapes each worker process where it runs; null:
+   * none. The worker processes of `pnpm start` never listen: its API serves their metrics.
+   */
+  metricsPort: number | null;
   database: { url: string; connectionLimit: number };
   redis: RedisTarget;
   queuePrefix: string;
@@ -232,17 +271,26 @@ export class ConfigError extends Error {
   }
 }
 
+// A name that is not a query type would be accepted and then do nothing: a mistyped
+// `cognitveLoad=60000` must stop the start like any other bad value (README: every variable
+// is validated), named by its entry (the text of an entry here is never a secret).
 function parseTtlOverrides(raw: string | undefined, problems: string[]): Record<string, number> {
   if (!raw || raw.trim() === '') return {};
   const overrides: Record<string, number> = {};
-  for (const entry of raw.split(',')) {
+  const entries = raw.split(',');
+  entries.forEach((entry, index) => {
+    const which = `entry ${index + 1} of ${entries.length} "${entry.trim()}"`;
     const match = /^\s*([A-Za-z]+)\s*=\s*(\d+)\s*$/.exec(entry);
     if (!match) {
-      problems.push(`CACHE_TTL_OVERRIDES: "${entry.trim()}" is not queryType=milliseconds`);
-      continue;
+      problems.push(`CACHE_TTL_OVERRIDES: ${which} is not queryType=milliseconds`);
+      return;
+    }
+    if (!(QUERY_TYPES as readonly string[]).includes(match[1]!)) {
+      problems.push(`CACHE_TTL_OVERRIDES: ${which}: unknown query type "${match[1]}" (one of ${QUERY_TYPES.join(', ')})`);
+      return;
     }
     overrides[match[1]!] = Number(match[2]);
-  }
+  });
   return overrides;
 }
 
@@ -274,17 +322,27 @@ function userTokenProblems(env: z.infer<typeof envSchema>): string[] {
     problems.push('AUTH_JWKS_URL: must be https:// when NODE_ENV=production');
   }
   const verifies = Boolean(env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL);
-  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'AUTH_JWT_MAX_AGE'] as const) {
     if (env[name] && !verifies) problems.push(`${name}: has no effect without AUTH_JWT_SECRET or AUTH_JWKS_URL`);
   }
   return problems;
 }
 
 function userTokensFrom(env: z.infer<typeof envSchema>): UserTokenConfig | null {
-  const claims = { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE };
+  const claims = { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE, maxAgeSeconds: env.AUTH_JWT_MAX_AGE ?? USER_TOKEN_MAX_AGE_SECONDS };
   if (env.AUTH_JWT_SECRET) return { keys: { kind: 'secret', secret: env.AUTH_JWT_SECRET }, ...claims };
   if (env.AUTH_JWKS_URL) return { keys: { kind: 'jwks', url: env.AUTH_JWKS_URL, ...JWKS_CACHE_DEFAULTS }, ...claims };
   return null;
+}
+
+/** The loopback address the API listens on when no API key protects it. */
+export const LOOPBACK_HOST = '127.0.0.1';
+
+function listenOf(env: z.infer<typeof envSchema>): Config['listen'] {
+  if (env.HOST) return { host: env.HOST, chosen: 'HOST' };
+  // Open mode (no keys) answers anyone who can connect: only this machine, unless HOST says otherwise.
+  if (env.API_KEYS.length === 0) return { host: LOOPBACK_HOST, chosen: 'loopback-without-keys' };
+  return { host: null, chosen: 'all-interfaces' };
 }
 
 /**
@@ -324,6 +382,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mode: env.RUNTIME_MODE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? null,
     port: env.PORT,
+    listen: listenOf(env),
+    metricsPort: env.METRICS_PORT ?? null,
     database: {
       url: env.DATABASE_URL,
       connectionLimit: env.DATABASE_CONNECTION_LIMIT ?? (env.NODE_ENV === 'production' ? 45 : 60),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // ISO-8601 with a date, a time and a zone (Z or ±hh:mm); no zone-less local times.
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const EARLIEST = Date.UTC(2000, 0, 1);
 export const MAX_FUTURE_MS = 5 * 60_000;
 

@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
@@ -20,9 +20,16 @@ import { Client } from 'pg';
  *
  * Everything lives under one folder (`.embedded/` in the project, git-ignored):
  * `postgres/` (the cluster), `credentials.json` (the password generated at initdb),
- * `postgres.log`, and `owner.pid` (the Node process that started the cluster). A cluster
- * left running by a killed run (its postmaster survives a SIGKILL of Node) is found by its
+ * `postgres.log`, `owner.pid` (the Node process that started the cluster), and the marker
+ * `.study-analytics-embedded`, which says the folder is this project's. A cluster left
+ * running by a killed run (its postmaster survives a SIGKILL of Node) is found by its
  * `postmaster.pid` and stopped before the new start, unless its owner is still alive.
+ *
+ * The folder may be one the operator named (EMBEDDED_DATA_DIR), so what is in it is not
+ * ours unless the marker says so: a folder that holds anything without it is refused, never
+ * emptied or chmod-ed; a `postgres/` with files but no cluster is refused too; and the pid in
+ * `postmaster.pid` is signalled only if that process is this folder's PostgreSQL (after a
+ * reboot the pid may be anyone's).
  */
 export interface EmbeddedPostgresOptions {
   /** The folder holding the cluster and its files. */
@@ -195,27 +202,131 @@ function readPassword(root: string): string {
   return password;
 }
 
-/** Stops a postmaster left running by a killed run; refuses when the run that started it is still alive. */
-async function recoverLeftover(root: string, dataDir: string, log: (m: string) => void): Promise<void> {
+/** The marker that makes a folder the embedded mode's: written when this code creates the folder or finds it empty. */
+export const DATA_ROOT_MARKER = '.study-analytics-embedded';
+/** What earlier versions, which wrote no marker, put in the folder. */
+const EARLIER_ENTRIES = new Set(['postgres', 'credentials.json', 'postgres.log', 'owner.pid', 'binaries']);
+
+/**
+ * Makes `root` the embedded mode's folder, or refuses: a folder that does not exist is
+ * created (and opened to the user PostgreSQL runs as: 0755, whatever the umask); one with the
+ * marker, or empty, is used as it is (its mode is the operator's); a folder of an earlier
+ * version (only the files it writes, with its credentials) gets the marker; anything else
+ * holds files this code did not make, so the start stops with one line and changes nothing.
+ */
+function claimDataRoot(root: string, log: (m: string) => void): void {
+  const marker = join(root, DATA_ROOT_MARKER);
+  const mark = () => writeFileSync(marker, `${JSON.stringify({ madeBy: 'study-analytics embedded mode', at: new Date().toISOString() })}\n`);
+  if (!existsSync(root)) {
+    mkdirSync(root, { recursive: true, mode: 0o755 });
+    chmodSync(root, 0o755);
+    mark();
+    return;
+  }
+  if (!statSync(root).isDirectory()) throw new EmbeddedPostgresError(`EMBEDDED_DATA_DIR: ${root} is not a folder`);
+  if (existsSync(marker)) return;
+  const entries = readdirSync(root);
+  if (entries.length === 0) return mark();
+  if (entries.every((entry) => EARLIER_ENTRIES.has(entry)) && entries.includes('credentials.json')) {
+    log(`${root} was made by an earlier version of the embedded mode: marking it as the embedded mode's (${DATA_ROOT_MARKER})`);
+    return mark();
+  }
+  throw new EmbeddedPostgresError(
+    `EMBEDDED_DATA_DIR: ${root} holds files the embedded mode did not create (no ${DATA_ROOT_MARKER}), so it is left untouched: point EMBEDDED_DATA_DIR at a new or empty folder`,
+  );
+}
+
+/** A process's command line (argv), or null when it cannot be read (gone, or no /proc and no ps). */
+function commandLineOf(pid: number): string[] | null {
+  try {
+    // NUL-separated argv; the postmaster keeps its own (only its children retitle themselves).
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (args.at(-1) === '') args.pop();
+    return args;
+  } catch {
+    if (existsSync('/proc/self')) return null; // Linux: the process is gone (or hidden from us)
+  }
+  try {
+    // No /proc (macOS): ps shows argv joined by spaces (a data folder with spaces is then not recognised: the file counts as stale, PostgreSQL itself still refuses a live lock).
+    const line = execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return line ? line.split(/\s+/) : null;
+  } catch {
+    return null;
+  }
+}
+
+const samePath = (a: string, b: string) => {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return real(a) === real(b);
+};
+
+/**
+ * Whether `pid` is the postmaster of `dataDir`: a `postgres` binary started with `-D dataDir`
+ * (how startEmbeddedPostgres starts it). A pid in a `postmaster.pid` left by a run before a
+ * reboot may now be any process; only this one may be signalled.
+ */
+export function isPostmasterOf(pid: number, dataDir: string): boolean {
+  const args = commandLineOf(pid);
+  if (!args || args.length < 3 || basename(args[0]!) !== 'postgres') return false;
+  for (let i = 1; i < args.length; i += 1) {
+    const value = args[i] === '-D' ? args[i + 1] : args[i]!.startsWith('-D') ? args[i]!.slice(2) : undefined;
+    if (value !== undefined && value !== '') return samePath(value, dataDir);
+  }
+  return false;
+}
+
+/**
+ * Stops a postmaster left running by a killed run; refuses when the run that started it is
+ * still alive. A `postmaster.pid` whose process is not this folder's PostgreSQL is stale
+ * (the pid was handed out again): it is removed, and that process is left alone.
+ */
+export async function recoverLeftover(root: string, dataDir: string, log: (m: string) => void): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return; // stale: PostgreSQL removes it itself
+  if (!isPostmasterOf(pid, dataDir)) {
+    // PostgreSQL would refuse to start while that pid lives (it takes it for a running postmaster).
+    log(`postmaster.pid names pid ${pid}, which is not this folder's PostgreSQL: the file is stale, removed (that process is left alone)`);
+    rmSync(pidFile, { force: true });
+    return;
+  }
   const ownerFile = join(root, 'owner.pid');
   const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8').trim()) : NaN;
   if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
     throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${dataDir} is in use by another pnpm start (pid ${owner}); stop it first`);
   }
   log(`stopping the embedded PostgreSQL left running by a killed run (pid ${pid})`);
-  process.kill(pid, 'SIGINT'); // fast shutdown: ends its sessions, writes a checkpoint
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') return; // it stopped meanwhile
+      if (code === 'EPERM') {
+        throw new EmbeddedPostgresError(
+          `the embedded PostgreSQL in ${dataDir} (pid ${pid}) was left running by another user, and this one may not stop it: stop it as that user (or as root), then start again`,
+        );
+      }
+      throw error;
+    }
+  };
+  signal('SIGINT'); // fast shutdown: ends its sessions, writes a checkpoint
   if (!(await waitUntil(() => !alive(pid), 15_000))) {
-    process.kill(pid, 'SIGKILL');
+    signal('SIGKILL');
     await waitUntil(() => !alive(pid), 5_000);
   }
   // Its backends go with it; postmaster.pid is checked again by the new postmaster.
 }
 
-async function initdb(binary: string, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+/** `madeNow`: the folder was created for this initdb, so a failed one removes it (initdb empties a folder it was given itself). */
+async function initdb(binary: string, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined, env: NodeJS.ProcessEnv, madeNow: boolean): Promise<void> {
   const pwfile = join(tmpdir(), `embedded-pg-${randomBytes(6).toString('hex')}`);
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) chownSync(pwfile, owner.uid, owner.gid);
@@ -225,7 +336,7 @@ async function initdb(binary: string, dataDir: string, password: string, owner: 
       env: { ...env, LC_ALL: 'C' },
     });
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (madeNow) rmSync(dataDir, { recursive: true, force: true });
     const err = error as { stderr?: string; message: string };
     throw new EmbeddedPostgresError(`initdb failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
   } finally {
@@ -249,8 +360,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => undefined);
   const root = resolve(options.root);
   const dataDir = join(root, 'postgres');
-  mkdirSync(root, { recursive: true, mode: 0o755 });
-  chmodSync(root, 0o755);
+  claimDataRoot(root, log);
   const owner = await runAs(log);
   checkReachable(dataDir, owner);
   const binaries = reachableBinaries(embeddedPostgresBinaries(), root, owner);
@@ -260,11 +370,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const created = !existsSync(join(dataDir, 'PG_VERSION'));
   if (created) {
-    rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { mode: 0o700 });
+    // initdb takes an empty folder; one with files but no cluster was not made by initdb here.
+    const madeNow = !existsSync(dataDir);
+    if (!madeNow && readdirSync(dataDir).length > 0) {
+      throw new EmbeddedPostgresError(`${dataDir} holds files but no PostgreSQL cluster (no PG_VERSION), so it is left untouched: move them away, or point EMBEDDED_DATA_DIR at another folder`);
+    }
+    if (madeNow) mkdirSync(dataDir, { mode: 0o700 });
     if (owner) chownSync(dataDir, owner.uid, owner.gid);
     log(`creating the embedded PostgreSQL cluster in ${dataDir}`);
-    await initdb(binaries.initdb, dataDir, password, owner, options.env);
+    await initdb(binaries.initdb, dataDir, password, owner, options.env, madeNow);
   }
 
   const port = options.port || (await freePort());

@@ -8,6 +8,12 @@ export function createPipelineMetrics(registry: Registry) {
     jobs: new Counter({ name: 'pipeline_jobs_total', help: 'Jobs processed by queue and result', labelNames: ['queue', 'result'] as const, registers }),
     deferred: new Counter({ name: 'pipeline_jobs_deferred_total', help: 'Jobs put back as delayed while PostgreSQL was unavailable (no attempt spent)', labelNames: ['queue'] as const, registers }),
     rejected: new Counter({ name: 'ingest_rejected_total', help: 'Malformed payloads failed as unrecoverable', labelNames: ['queue'] as const, registers }),
+    traceIgnored: new Counter({
+      name: 'job_trace_ignored_total',
+      help: 'Parts of a job\'s _trace ignored at the boundary: _trace that is no object, a publishedAt that is no instant (ISO-8601 with a zone, or epoch ms), a requestId unfit for a log line',
+      labelNames: ['queue', 'field'] as const,
+      registers,
+    }),
     rowsInserted: new Counter({ name: 'ingest_rows_inserted_total', help: 'Raw rows inserted (duplicates excluded)', labelNames: ['table'] as const, registers }),
     ingestStepSeconds: new Histogram({
       name: 'ingest_step_duration_seconds',

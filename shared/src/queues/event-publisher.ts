@@ -15,10 +15,17 @@ export interface PublishOptions {
 const ENQUEUE_TIMEOUT_MS = 3_000;
 
 /**
- * What the study app imports: validates, then enqueues a whole batch with ONE atomic
- * addBulk (job id = eventId / sessionId, so a duplicate is dropped by BullMQ while the
- * first job exists, and by the store after). A batch is either entirely in Redis or the
- * call throws: ValidationError (nothing enqueued) or DependencyUnavailableError.
+ * What the study app imports: validates, then enqueues a batch with one addBulk (job id =
+ * eventId / sessionId, so a duplicate is dropped by BullMQ while the first job exists, and by
+ * the store after). The contract, as the API's 202 / 503 state it:
+ * - resolved (202): every event is queued;
+ * - ValidationError (400): one item is invalid, nothing is enqueued;
+ * - DependencyUnavailableError (503 means some of them may be queued): BullMQ 6's addBulk is
+ *   a pipeline of one script per job, not a transaction, so the jobs Redis took before it
+ *   failed stay queued. Re-sending the same batch is safe: the same ids, deduplicated as above.
+ * A transaction (MULTI) would make a batch all or nothing on Redis, at the cost of every
+ * ingest batch blocking Redis for its whole length; it was not measured against today's
+ * ingest rate, so the contract says what the pipeline does.
  */
 export class EventPublisher {
   private readonly events: Queue;

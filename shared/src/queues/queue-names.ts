@@ -22,7 +22,11 @@ export const EVENT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3_600 },
 };
 
-/** What a publisher may attach to a job for tracing; workers strip it before validation. */
+/**
+ * What the typed publisher attaches to a job for tracing; workers strip it before validation
+ * and read it with readJobTrace (job-trace.ts), which also takes epoch milliseconds and
+ * ignores what is no instant.
+ */
 export interface JobTrace {
   requestId?: string;
   publishedAt: string;

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { z } from 'zod';
-import type { JobTrace } from '@shared/queues/queue-names';
+import { readJobTrace } from '@shared/queues/job-trace';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { Logger } from '@shared/logger/logger';
 import type { WorkerConnection } from '@shared/queues/queue-backend';
@@ -20,8 +20,23 @@ import { RowBatcher } from './row-batcher';
  */
 export interface IngestRow {
   userId: string;
-  publishedAt: string;
+  /** When the job was published (its `_trace`, else its enqueue time), epoch milliseconds. */
+  publishedAtMs: number;
   requestId?: string;
+}
+
+/**
+ * Per user, the row published first: its recompute makes all of them visible, and its lag
+ * is the freshness the user saw. Compared as instants, never as text: `…T10:00:00+01:00`
+ * is earlier than `…T09:30:00Z`, and epoch milliseconds are no ISO string at all.
+ */
+export function earliestPerUser(rows: Iterable<IngestRow>): IngestRow[] {
+  const earliest = new Map<string, IngestRow>();
+  for (const row of rows) {
+    const seen = earliest.get(row.userId);
+    if (!seen || row.publishedAtMs < seen.publishedAtMs) earliest.set(row.userId, row);
+  }
+  return [...earliest.values()];
 }
 
 export interface IngestWorkerOptions<T extends { userId: string }> {
@@ -100,14 +115,16 @@ export class IngestWorker<T extends { userId: string }> {
   }
 
   private validate(job: Job): Item<T> {
-    const { _trace, ...payload } = (job.data ?? {}) as { _trace?: JobTrace } & Record<string, unknown>;
+    const { _trace, ...payload } = (job.data ?? {}) as { _trace?: unknown } & Record<string, unknown>;
     const parsed = this.options.schema.safeParse(payload);
     if (!parsed.success) {
       this.options.metrics.rejected.inc({ queue: this.options.queueName });
       throw new UnrecoverableError(`invalid payload: ${describeIssues(parsed.error)}`);
     }
-    const publishedAt = typeof _trace?.publishedAt === 'string' ? _trace.publishedAt : new Date(job.timestamp).toISOString();
-    return { row: parsed.data, trace: { userId: parsed.data.userId, publishedAt, requestId: _trace?.requestId } };
+    // The event is valid, so the job is stored whatever its _trace holds: what is unusable there is ignored and counted.
+    const trace = readJobTrace(_trace);
+    for (const field of trace.ignored) this.options.metrics.traceIgnored.inc({ queue: this.options.queueName, field });
+    return { row: parsed.data, trace: { userId: parsed.data.userId, publishedAtMs: trace.publishedAtMs ?? job.timestamp, requestId: trace.requestId } };
   }
 
   private async writeBatch(items: Item<T>[]): Promise<void> {
@@ -120,15 +137,11 @@ export class IngestWorker<T extends { userId: string }> {
     }
     // Always mark dirty, even when nothing was new: a redelivered job whose first attempt
     // inserted its row but died before this step must still trigger the recompute.
-    const earliest = new Map<string, IngestRow>();
-    for (const { trace } of items) {
-      const seen = earliest.get(trace.userId);
-      if (!seen || trace.publishedAt < seen.publishedAt) earliest.set(trace.userId, trace);
-    }
+    const earliest = earliestPerUser(items.map((i) => i.trace));
     await this.step('mark_dirty', () =>
       enqueueRecomputes(
         this.options.recomputeQueue,
-        [...earliest.values()].map((trace) => ({ userId: trace.userId, publishedAt: trace.publishedAt, requestId: trace.requestId })),
+        earliest.map((trace) => ({ userId: trace.userId, publishedAt: new Date(trace.publishedAtMs).toISOString(), requestId: trace.requestId })),
         this.options.debounceMs,
       ),
     );

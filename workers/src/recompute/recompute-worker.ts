@@ -4,6 +4,7 @@ import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import type { PipelineMetrics } from '@shared/metrics/pipeline-metrics';
 import type { WorkerConnection } from '@shared/queues/queue-backend';
+import { instantMs } from '@shared/queues/job-trace';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecomputesAt, type RecomputeJobData } from '@shared/recompute/recompute-queue';
 import { recomputeUsers } from '@shared/recompute/recompute-users';
@@ -67,7 +68,12 @@ export function createRecomputeWorker(deps: {
         throw new Error('aggregates stored, but the cache write-through did not reach Redis; retrying so the cache is not left stale');
       }
       if (reason === 'aged') deps.metrics.refreshesPerformed.inc();
-      const lagSeconds = publishedAt ? (Date.now() - Date.parse(publishedAt)) / 1000 : null;
+      // The job's publishedAt is input like any job data (a job from an older ingest, or one
+      // published by hand): an instant or nothing, never NaN into the histogram (which throws,
+      // failing a job whose aggregates are stored). A publisher's clock ahead of ours is no lag.
+      const publishedAtMs = publishedAt === undefined ? null : instantMs(publishedAt);
+      if (publishedAt !== undefined && publishedAtMs === null) deps.metrics.traceIgnored.inc({ queue: QUEUE_NAMES.recompute, field: 'publishedAt' });
+      const lagSeconds = publishedAtMs === null ? null : Math.max(0, Date.now() - publishedAtMs) / 1000;
       if (lagSeconds !== null) deps.metrics.freshnessSeconds.observe(lagSeconds);
       deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
       return { stored };

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Logger } from '@shared/logger/logger';
 import type { DoneStep } from './every-request';
 import { subjectBindings } from './principal';
+import { redactUrl } from './redact-url';
 import { requestIdOf } from './request-id';
 
 /** A request slower than this is logged whatever its status. */
@@ -67,7 +68,8 @@ function lineOf(res: Response, elapsedMs: number): object {
   const req = res.req;
   const failure = res.locals.requestFailure as RequestFailure | undefined;
   return {
-    req: { id: requestIdOf(res), method: req.method, url: req.originalUrl },
+    // The URL as sent, but never a credential a client put in its query (redact-url.ts).
+    req: { id: requestIdOf(res), method: req.method, url: redactUrl(req.originalUrl) },
     res: { statusCode: res.statusCode },
     responseTime: Math.round(elapsedMs * 10) / 10,
     ...subjectBindings(res),

@@ -44,7 +44,9 @@ function refusalFor(error: unknown): unknown {
   const code = codeOf(error);
   // Only jose's own errors are a bad token; anything else is a bug and must surface as one.
   if (!code?.startsWith('ERR_J')) return error;
-  return code === 'ERR_JWT_EXPIRED' ? expiredToken(code) : invalidToken(code);
+  // The log tells a token past its maximum age (or without iat) from one past its exp.
+  const reason = (error as { claim?: unknown }).claim === 'iat' ? `${code} (iat)` : code;
+  return code === 'ERR_JWT_EXPIRED' ? expiredToken(reason) : invalidToken(reason);
 }
 
 export function createUserTokenVerifier(config: UserTokenConfig): UserTokenVerifier {
@@ -54,8 +56,10 @@ export function createUserTokenVerifier(config: UserTokenConfig): UserTokenVerif
     issuer: config.issuer,
     audience: config.audience,
     clockTolerance: CLOCK_LEEWAY_SECONDS,
-    // A browser token without an expiry would be a read credential forever.
-    requiredClaims: ['sub', 'exp'],
+    // A browser token without an expiry would be a read credential forever, and so would one
+    // whose exp lies years ahead: its age since iat (required by this option) is bounded too.
+    maxTokenAge: config.maxAgeSeconds,
+    requiredClaims: ['sub', 'exp', 'iat'],
   };
   return {
     async verify(token) {

@@ -40,8 +40,16 @@ function userReadableBy(principal: Principal, requestedUserId: string | undefine
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
+ * An answer is one user's analytics (SPEC 4.1: a user token reads only its own): `private`,
+ * so no shared cache (a proxy, a CDN) keeps it for the next caller; `no-cache`, so a browser
+ * that keeps it asks again before each use — with If-None-Match, which the strong ETag makes
+ * a 304 when nothing changed. Set on the 304 too (RFC 9110 15.4.5: it carries what the 200 would).
+ */
+const CACHE_CONTROL = 'private, no-cache';
+
+/**
  * Writes the answer's prebuilt bytes (for an L1 hit that is not aged, the very Buffer the
- * cache keeps) with the headers res.json would set, its strong ETag and X-Cache; a GET or
+ * cache keeps) with the headers res.json would set, Cache-Control, its strong ETag and X-Cache; a GET or
  * HEAD whose If-None-Match names that ETag gets 304 without a body, as res.send answers it.
  * The body is SPEC 4's {data, meta: {userId, computedAt, cache}}, meta.refreshing only when
  * true (the computation is older than its TTL and a recompute is on its way).
@@ -49,6 +57,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 function send(req: Request, res: Response, result: AnalyticsResult): void {
   const { response, tier, refreshing } = result;
   res.setHeader('X-Cache', tier);
+  res.setHeader('Cache-Control', CACHE_CONTROL);
   res.setHeader('ETag', response.etag(tier, refreshing));
   if (req.fresh) {
     res.statusCode = 304;

@@ -16,7 +16,9 @@ function bodyArray(req: Request, field: 'events' | 'sessions'): unknown[] {
 }
 
 /**
- * POST /api/events and /api/sessions: all or nothing; 202 only once the batch is in Redis.
+ * POST /api/events and /api/sessions: validation all or nothing (400, nothing enqueued); 202
+ * once every event is queued; 503 means some of them may be queued (EventPublisher): the
+ * client re-sends the batch, and re-sending the same ids is safe.
  * Who is calling, and whether that caller has budget left, is settled before the body is read.
  */
 export function ingestRouter(deps: { auth: Authenticator; publisher: EventPublisher; rateLimit: RequestHandler }): Router {
