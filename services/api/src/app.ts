@@ -16,7 +16,7 @@ import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-
 import { analyticsCors } from './features/analytics/analytics-cors';
 import { AnalyticsReadService } from './features/analytics/analytics-read-service';
 import { PredictionsGenerator } from './features/analytics/predictions-generator';
-import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler } from './features/health/health-controller';
+import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler, readinessCheck } from './features/health/health-controller';
 import { ingestRouter } from './features/ingest/ingest-controller';
 import { createApiMetrics } from './features/metrics/api-metrics';
 import { buildOpenApiDocument } from './features/openapi/openapi-document';
@@ -100,7 +100,8 @@ export function createApp(deps: AppDeps): ApiApp {
   );
 
   app.get(LIVE_PATH, liveHandler());
-  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime }));
+  const ready = readinessCheck({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime });
+  app.use(HEALTH_PATH, healthRouter({ ready }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
     if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
