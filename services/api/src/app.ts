@@ -10,6 +10,7 @@ import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import type { PipelineQueues } from '@shared/runtime/system';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { recentlyActiveUsers } from '@shared/store/recent-users';
 import { serverApiSeams, type ApiSeams } from './api-seams';
 import { adminRouter } from './features/admin/admin-router';
 import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-controller';
@@ -20,6 +21,7 @@ import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler, readinessCheck } fro
 import { ingestRouter } from './features/ingest/ingest-controller';
 import { createApiMetrics } from './features/metrics/api-metrics';
 import { buildOpenApiDocument } from './features/openapi/openapi-document';
+import { recentUsersRouter } from './features/users/recent-users-controller';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
@@ -119,6 +121,7 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use(ANALYTICS_PATH, analyticsRouter({ auth, reads, predictions, generateRateLimit: rateLimit('generate', config.generateRateLimitPerMinute, 'prediction runs') }));
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
   app.use(adminRouter({ auth, cache: deps.cache, queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
+  app.use(recentUsersRouter({ auth, recentUsers: (limit) => metrics.timed(() => recentlyActiveUsers(deps.db.pool, limit)) }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 
