@@ -22,6 +22,7 @@ import { ingestRouter } from './features/ingest/ingest-controller';
 import { createApiMetrics } from './features/metrics/api-metrics';
 import { buildOpenApiDocument } from './features/openapi/openapi-document';
 import { recentUsersRouter } from './features/users/recent-users-controller';
+import { webPages } from './features/web/web-pages';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
   app.use(adminRouter({ auth, cache: deps.cache, queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
   app.use(recentUsersRouter({ auth, recentUsers: (limit) => metrics.timed(() => recentlyActiveUsers(deps.db.pool, limit)) }));
+  app.use(webPages({ config, runtime: seams.runtime, ready, queues, startPage: config.startPage }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 

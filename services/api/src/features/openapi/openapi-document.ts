@@ -70,6 +70,7 @@ const TAGS = [
   { name: 'users', description: 'Who to look at: the users with the latest activity (a read key)' },
   { name: 'ingest', description: 'Events and sessions in (the study app): an ingest key' },
   { name: 'operations', description: 'Health, metrics, cache statistics, Bull Board, this document' },
+  { name: 'pages', description: 'HTML for people: the start page, this reference, the demo dashboard' },
 ];
 
 function aggregateResponse(name: (typeof AGGREGATE_NAMES)[number]) {
@@ -170,6 +171,10 @@ export function buildOpenApiDocument(): JsonSchema {
   paths['/metrics'] = operation('metrics', 'Prometheus metrics (text format)', { '200': { description: 'Metrics' } });
   paths['/api/openapi.json'] = operation('openapi', 'This document', { '200': { description: 'OpenAPI 3.1' } });
   paths['/admin/queues'] = operation('bull-board', 'Bull Board (admin key as Bearer, or as the password of HTTP basic auth)', { '200': { description: 'HTML' } }, { security: [{ bearer: [] }, { basic: [] }] });
+  const page = (operationId: string, summary: string) => ({ get: { operationId, tags: ['pages'], summary, responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } });
+  paths['/'] = page('start-page', 'The start page: mode, health, queue depth, links and commands to try it (no data, no secrets; START_PAGE=false turns it off)');
+  paths['/docs'] = page('api-reference', 'This document, interactive (Swagger UI, served by the API itself)');
+  paths['/demo'] = page('demo-dashboard', "One student's aggregates as a dashboard shows them, calling the analytics routes with a key or token entered on the page");
   return {
     openapi: '3.1.0',
     info: { title: 'study analytics', version: '0.1.0', description: 'Precomputed study analytics for the dashboard, and the ingest routes of the study app.' },
