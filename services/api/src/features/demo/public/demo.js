@@ -111,11 +111,19 @@
   // ---------------------------------------------------------------- access and the picker
 
   /**
-   * How the API lets this page in: the recent users' list answers 200 in open mode or to a
-   * read key; a student's token is refused there (403) and reads its own user only.
+   * How the API lets this page in. A student's token (a JWT, told by its shape as the API
+   * tells it) reads its own user only: no picker, the routes without userId. Otherwise the
+   * recent users' list answers 200 in open mode or to a read (or admin) key.
    */
   function connect() {
     hide(el.banner);
+    if (looksLikeToken(state.credential)) {
+      state.access = 'token';
+      var sub = tokenSubject(state.credential);
+      el.status.textContent = "A student's token: it reads its own analytics only" + (sub ? ' (' + sub + ')' : '') + '.';
+      hide(el.picker);
+      return load(null);
+    }
     el.status.textContent = 'Checking how this API is reached…';
     return get('/api/users/recent', { limit: 50 }).then(
       function (body) {
@@ -125,13 +133,6 @@
         fillPicker(body.data.users);
       },
       function (error) {
-        if (error.status === 403 && looksLikeToken(state.credential)) {
-          state.access = 'token';
-          var sub = tokenSubject(state.credential);
-          el.status.textContent = "A student's token: it reads its own analytics only" + (sub ? ' (' + sub + ')' : '') + '.';
-          hide(el.picker);
-          return load(null);
-        }
         state.access = null;
         hide(el.picker);
         hide(el.dashboard);
@@ -335,7 +336,7 @@
       mark: { type: 'bar', cornerRadiusEnd: 3 },
       encoding: {
         y: { field: 'outcome', type: 'nominal', sort: null, title: null },
-        x: { field: 'missions', type: 'quantitative', title: 'missions in ' + data.period },
+        x: { field: 'missions', type: 'quantitative', title: 'missions in ' + data.period, axis: { tickMinStep: 1, format: 'd' } },
         color: { field: 'outcome', type: 'nominal', legend: null, scale: { domain: ['started', 'completed', 'abandoned'], range: ['#2f5fd0', '#1f8a4c', '#c0392b'] } },
         tooltip: [{ field: 'outcome' }, { field: 'missions' }],
       },
