@@ -4,7 +4,7 @@
  * (simulation/target.ts). The parts are in scripts/simulation/; this file wires them to the
  * environment's configuration.
  */
-import { embeddedAllowed, loadConfig, type Config } from '@shared/config/config';
+import { loadConfig, type Config } from '@shared/config/config';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
@@ -16,7 +16,7 @@ import { ApiMetricsQueueMonitor, QueueMonitor, type QueueDepthSource } from './s
 import { formatSummary, parseSimulateFlags, SIMULATE_USAGE } from './simulation/simulate-command';
 import { runSimulation } from './simulation/simulation';
 import { StudyTraffic } from './simulation/study-traffic';
-import { chooseTarget, describeTarget, readinessModeProbe } from './simulation/target';
+import { chooseTarget, describeTarget, readinessModeProbe, serversConfiguredBy } from './simulation/target';
 
 const MONITORED_QUEUES = [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute];
 
@@ -36,7 +36,7 @@ async function main(args: string[]): Promise<number> {
   const options = parseSimulateFlags(args);
   const config = loadConfig();
   const defaultUrl = `http://127.0.0.1:${config.port}`;
-  const target = await chooseTarget({ via: options.via, url: options.url, key: options.key, defaultUrl, serversConfigured: !embeddedAllowed(process.env) }, readinessModeProbe());
+  const target = await chooseTarget({ via: options.via, url: options.url, key: options.key, defaultUrl, serversConfigured: serversConfiguredBy(process.env) }, readinessModeProbe());
   const configKey = target.via === 'http' && options.key === null ? keyFromConfig(config) : null;
   const key = options.key ?? configKey;
   process.stderr.write(

@@ -1,8 +1,8 @@
 import type { RuntimeMode } from '@shared/config/config';
-import { chooseTarget, describeTarget, readinessModeProbe, type TargetInputs } from './target';
+import { chooseTarget, describeTarget, readinessModeProbe, serversConfiguredBy, type TargetInputs } from './target';
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';
-const inputs = (overrides: Partial<TargetInputs> = {}): TargetInputs => ({ via: null, url: null, key: null, defaultUrl: DEFAULT_URL, serversConfigured: false, ...overrides });
+const inputs = (overrides: Partial<TargetInputs> = {}): TargetInputs => ({ via: null, url: null, key: null, defaultUrl: DEFAULT_URL, serversConfigured: [], ...overrides });
 
 /** A probe that answers `mode` and records whether it was asked. */
 function probe(mode: RuntimeMode | null) {
@@ -23,7 +23,7 @@ describe('chooseTarget: what pnpm simulate reaches with no --via', () => {
 
   it('servers configured: the queues, and nothing listening on the default port is asked', async () => {
     const api = probe('embedded');
-    expect(await chooseTarget(inputs({ serversConfigured: true }), api.apiMode)).toMatchObject({ via: 'publisher', why: expect.stringContaining('configured') });
+    expect(await chooseTarget(inputs({ serversConfigured: ['DATABASE_URL', 'REDIS_URL'] }), api.apiMode)).toMatchObject({ via: 'publisher', why: 'DATABASE_URL, REDIS_URL set' });
     expect(api.asked).toEqual([]);
   });
 
@@ -34,7 +34,7 @@ describe('chooseTarget: what pnpm simulate reaches with no --via', () => {
     [{ key: 'an-ingest-key-0000' }, { via: 'http', url: DEFAULT_URL }],
   ] as const)('flags decide outright: %j', async (flags, expected) => {
     const api = probe('embedded');
-    expect(await chooseTarget(inputs({ ...flags, serversConfigured: true }), api.apiMode)).toMatchObject(expected);
+    expect(await chooseTarget(inputs({ ...flags, serversConfigured: ['REDIS_URL'] }), api.apiMode)).toMatchObject(expected);
     expect(api.asked).toEqual([]);
   });
 
@@ -47,6 +47,18 @@ describe('chooseTarget: what pnpm simulate reaches with no --via', () => {
     expect(describeTarget(server, { queuePrefix: 'bull', redis: '127.0.0.1:6379', keySource: null })).toBe(
       'simulate: server mode (no API answers at http://127.0.0.1:3000): publishing into the BullMQ queues on Redis 127.0.0.1:6379, prefix bull',
     );
+  });
+});
+
+describe('serversConfiguredBy: what pnpm start reads as servers configured', () => {
+  it.each([
+    [{}, []],
+    [{ DATABASE_URL: '' }, []],
+    [{ DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r' }, ['DATABASE_URL', 'REDIS_URL']],
+    [{ REDIS_CLUSTER_NODES: 'a:1,b:2' }, ['REDIS_CLUSTER_NODES']],
+    [{ NODE_ENV: 'production' }, ['NODE_ENV=production']],
+  ])('%j → %j', (env, names) => {
+    expect(serversConfiguredBy(env)).toEqual(names);
   });
 });
 

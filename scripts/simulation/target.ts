@@ -24,8 +24,8 @@ export interface TargetInputs {
   key: string | null;
   /** The API's address on this machine: http://127.0.0.1:$PORT. */
   defaultUrl: string;
-  /** Servers are configured in the environment (not `embeddedAllowed`). */
-  serversConfigured: boolean;
+  /** What configures servers in the environment (`DATABASE_URL`, `NODE_ENV=production`, …); empty: nothing (`embeddedAllowed`). */
+  serversConfigured: string[];
 }
 
 /** The mode of the API at `url` as its readiness route reports it, or null when nothing answers like this API. */
@@ -37,7 +37,7 @@ export async function chooseTarget(inputs: TargetInputs, apiMode: ApiModeProbe):
     const url = inputs.url ?? inputs.defaultUrl;
     return { via: 'http', mode: null, url, why: inputs.via === 'http' ? '--via http' : inputs.url !== null ? '--url' : '--key' };
   }
-  if (inputs.serversConfigured) return { via: 'publisher', mode: 'server', why: 'servers are configured (REDIS_URL, DATABASE_URL, ...)' };
+  if (inputs.serversConfigured.length > 0) return { via: 'publisher', mode: 'server', why: `${inputs.serversConfigured.join(', ')} set` };
   const mode = await apiMode(inputs.defaultUrl);
   if (mode === 'embedded') return { via: 'http', mode, url: inputs.defaultUrl, why: `the API at ${inputs.defaultUrl} runs embedded (no Redis)` };
   if (mode === 'server') return { via: 'publisher', mode: 'server', why: `the API at ${inputs.defaultUrl} runs in server mode` };
@@ -58,6 +58,12 @@ export function readinessModeProbe(options: { timeoutMs?: number; fetch?: typeof
       return null;
     }
   };
+}
+
+/** What configures servers, as `pnpm start` reads it (embeddedAllowed): the variables set, or production. */
+export function serversConfiguredBy(env: NodeJS.ProcessEnv): string[] {
+  const set = ['DATABASE_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES'].filter((name) => (env[name] ?? '') !== '');
+  return (env.NODE_ENV ?? 'development') === 'production' ? [...set, 'NODE_ENV=production'] : set;
 }
 
 /** What the first line says: where the messages go, and why there. */
