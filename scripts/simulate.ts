@@ -1,48 +1,73 @@
 /**
  * `pnpm simulate`: a simulated study app publishing at a chosen rate for a chosen time,
- * through the typed publisher or over HTTP. The parts are in scripts/simulation/; this
- * file wires them to the environment's configuration.
+ * through the typed publisher or over HTTP — by default to what `pnpm start` runs here
+ * (simulation/target.ts). The parts are in scripts/simulation/; this file wires them to the
+ * environment's configuration.
  */
-import { loadConfig } from '@shared/config/config';
+import { loadConfig, type Config } from '@shared/config/config';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
+import { closeRedis, createRedisConnection, waitForRedis, type RedisClient } from '@shared/redis/redis-connection';
 import { StartupError } from '@shared/runtime/infrastructure';
 import { EXIT, runCli } from './cli/run-cli';
 import { BatchSender } from './simulation/batch-sender';
 import { httpDelivery, publisherDelivery, type Delivery } from './simulation/delivery';
-import { QueueMonitor } from './simulation/queue-monitor';
+import { ApiMetricsQueueMonitor, QueueMonitor, type QueueDepthSource } from './simulation/queue-monitor';
 import { formatSummary, parseSimulateFlags, SIMULATE_USAGE } from './simulation/simulate-command';
 import { runSimulation } from './simulation/simulation';
 import { StudyTraffic } from './simulation/study-traffic';
+import { chooseTarget, describeTarget, readinessModeProbe, serversConfiguredBy } from './simulation/target';
+
+const MONITORED_QUEUES = [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute];
+
+/** Where Redis is, for a person: host and port only (a URL may carry a password). */
+function redisAddress(redis: Config['redis']): string {
+  if (redis.mode === 'cluster') return `cluster ${redis.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  const url = new URL(redis.url);
+  return `${url.hostname}:${url.port || 6379}`;
+}
+
+/** An ingest key from API_KEYS (an admin key may ingest too), for HTTP when --key is not given: never printed. */
+function keyFromConfig(config: Config): string | null {
+  return (config.apiKeys.find((k) => k.role === 'ingest') ?? config.apiKeys.find((k) => k.role === 'admin'))?.key ?? null;
+}
 
 async function main(args: string[]): Promise<number> {
   const options = parseSimulateFlags(args);
   const config = loadConfig();
-  const connection = createRedisConnection(config.redis, 'producer', 'study-analytics:simulate');
-  connection.on('error', () => undefined);
+  const defaultUrl = `http://127.0.0.1:${config.port}`;
+  const target = await chooseTarget({ via: options.via, url: options.url, key: options.key, defaultUrl, serversConfigured: serversConfiguredBy(process.env) }, readinessModeProbe());
+  const configKey = target.via === 'http' && options.key === null ? keyFromConfig(config) : null;
+  const key = options.key ?? configKey;
+  process.stderr.write(
+    `${describeTarget(target, { queuePrefix: config.queuePrefix, redis: redisAddress(config.redis), keySource: options.key ? 'the key of --key' : configKey ? 'a key from API_KEYS' : null })}\n`,
+  );
+
+  let connection: RedisClient | null = null;
   let publisher: EventPublisher | null = null;
-  const monitor = new QueueMonitor({
-    connection,
-    prefix: config.queuePrefix,
-    names: [QUEUE_NAMES.behavioralEvent, QUEUE_NAMES.sessionCompleted, QUEUE_NAMES.recompute],
-  });
+  let monitor: QueueDepthSource;
+  let delivery: Delivery;
+  let where: string;
+  if (target.via === 'publisher') {
+    connection = createRedisConnection(config.redis, 'producer', 'study-analytics:simulate');
+    connection.on('error', () => undefined);
+    monitor = new QueueMonitor({ connection, prefix: config.queuePrefix, names: MONITORED_QUEUES });
+  } else {
+    // The queues of the API the messages go to, whatever they live on: its /metrics.
+    monitor = new ApiMetricsQueueMonitor({ url: target.url, key: key ?? undefined, names: MONITORED_QUEUES });
+  }
   try {
-    let delivery: Delivery;
-    let target: string;
-    if (options.via === 'publisher') {
-      await waitForRedis(connection, 5_000).catch((error: Error) => {
-        throw new StartupError(`cannot reach Redis: ${error.message}`);
+    if (target.via === 'publisher') {
+      await waitForRedis(connection!, 5_000).catch((error: Error) => {
+        const hint = target.why.startsWith('no API answers') ? ` (and no API answers at ${defaultUrl}: start the system with \`pnpm start\`)` : '';
+        throw new StartupError(`cannot reach Redis at ${redisAddress(config.redis)}: ${error.message}${hint}`);
       });
-      publisher = new EventPublisher({ connection, prefix: config.queuePrefix });
+      publisher = new EventPublisher({ connection: connection!, prefix: config.queuePrefix });
       delivery = publisherDelivery(publisher);
-      target = `queue prefix ${config.queuePrefix}`;
+      where = `queue prefix ${config.queuePrefix}`;
     } else {
-      // Over HTTP, Redis is only for the queue figures of the progress line; it may be out of reach.
-      await waitForRedis(connection, 1_000).catch(() => undefined);
-      const url = options.url ?? `http://127.0.0.1:${config.port}`;
-      delivery = httpDelivery({ url, key: options.key ?? undefined });
-      target = url;
+      delivery = httpDelivery({ url: target.url, key: key ?? undefined });
+      where = target.url;
     }
 
     const stop = new AbortController();
@@ -66,12 +91,16 @@ async function main(args: string[]): Promise<number> {
         stop: stop.signal,
       },
     );
-    process.stdout.write(options.json ? `${JSON.stringify({ via: options.via, target, users: options.users, seed: options.seed, ...summary })}\n` : formatSummary(options, summary, target));
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({ via: target.via, mode: target.mode, target: where, users: options.users, seed: options.seed, ...summary })}\n`
+        : formatSummary(options, summary, target.via, where),
+    );
     return summary.notSent.events + summary.notSent.sessions > 0 ? EXIT.problem : EXIT.ok;
   } finally {
     await monitor.close();
     await publisher?.close();
-    await closeRedis(connection);
+    if (connection) await closeRedis(connection);
   }
 }
 

@@ -119,9 +119,18 @@ async function main(): Promise<void> {
   if (processes === 0) {
     // The in-process workers write the cache as a worker process would; this process's L1 hears it like any other.
     await api.start('workers', 1, () => startWorkerRuntime(workerDepsOf(api), { scheduler: true }));
+    announceStartPage(api);
     return;
   }
   workers = await api.start('worker processes', 1, () => startWorkerProcesses({ count: processes, logger: api.logger, env }));
+  announceStartPage(api);
+}
+
+/** Where a person goes next: the start page links the API reference, the demo dashboard and the rest. */
+function announceStartPage(api: ApiProcess): void {
+  if (!api.config.startPage) return;
+  const url = `http://localhost:${api.server.port}`;
+  api.logger.info({ url }, `ready: open ${url} in a browser (what runs here, the API reference at /docs, a demo dashboard at /demo)`);
 }
 
 main().catch(exitWithOneLine);

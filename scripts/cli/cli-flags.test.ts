@@ -27,7 +27,9 @@ describe('command-line flags', () => {
   });
 
   it('simulate defaults, and the flags pnpm simulate documents', () => {
-    expect(parseSimulateFlags([])).toMatchObject({ users: 200, rate: 500, durationMs: 60_000, via: 'publisher', seed: 1, batchSize: 200 });
+    // No --via: chosen at start from what pnpm start runs (simulation/target.ts).
+    expect(parseSimulateFlags([])).toMatchObject({ users: 200, rate: 500, durationMs: 60_000, via: null, url: null, key: null, seed: 1, batchSize: 200 });
+    expect(parseSimulateFlags(['--key', 'k'])).toMatchObject({ via: null, key: 'k' });
     expect(parseSimulateFlags(['--users', '200', '--rate', '500', '--duration', '0.5', '--via', 'http', '--url', 'http://localhost:3000/', '--key', 'k', '--seed', '9'])).toMatchObject({
       users: 200,
       rate: 500,
@@ -44,7 +46,7 @@ describe('command-line flags', () => {
     [['--rate', '-5'], "Option '--rate' argument is ambiguous"],
     [['--duration', 'soon'], '--duration must be a number (got "soon")'],
     [['--via', 'smoke'], '--via must be one of publisher, http (got "smoke")'],
-    [['--key', 'k'], '--url and --key go with --via http'],
+    [['--via', 'publisher', '--key', 'k'], '--url and --key go with --via http'],
     [['--via', 'http', '--url', 'ftp://x'], '--url must be an http:// or https:// URL (got "ftp://x")'],
     [['--batch', '5000'], '--batch must be between 1 and 1000 (got 5000)'],
   ])('simulate %j is refused: %s', (args, message) => {

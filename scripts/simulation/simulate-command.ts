@@ -12,29 +12,36 @@ published at a chosen rate for a chosen time.
   --users N              students in the cohort (default 200)
   --rate N               messages per second, events and sessions together (default 500)
   --duration SECONDS     how long to publish (default 60)
-  --via publisher|http   the typed publisher straight into BullMQ (default), or
-                         POST /api/events and /api/sessions
-  --url URL              the API for --via http (default http://127.0.0.1:$PORT)
-  --key KEY              an ingest API key for --via http (Authorization: Bearer)
+  --via publisher|http   the typed publisher straight into BullMQ, or POST /api/events
+                         and /api/sessions. Default: what \`pnpm start\` runs here — with
+                         servers configured (REDIS_URL, DATABASE_URL, ...) the queues on
+                         Redis; otherwise the API at --url is asked its mode: embedded
+                         (no Redis) over HTTP, server mode (or no answer) the queues
+  --url URL              the API over HTTP (default http://127.0.0.1:$PORT); implies http
+  --key KEY              an ingest API key over HTTP (Authorization: Bearer); default:
+                         the ingest (else admin) key of API_KEYS, if set
   --seed N               the cohort and its choices (default 1); ids are always new
   --batch N              messages per publish call / request (default 200, at most 1000)
   --drain-timeout SECONDS  after the duration, how long to keep retrying what failed (default 30)
   --json                 print the summary as JSON
   -h, --help             this text
 
-Every second a progress line (stderr): messages sent, the rate achieved, the backlog the
-simulator still has to send, and each queue's depth and lag (age of its oldest waiting job).
+The first line (stderr) says where the messages go and why. Every second a progress line
+(stderr): messages sent, the rate achieved, the backlog the simulator still has to send,
+and each queue's depth and lag (age of its oldest waiting job): from Redis when publishing,
+from the API's /metrics over HTTP (left out while neither can tell).
 What fails for a passing reason (Redis away, HTTP 503 or 429, network) is retried with
 backoff; at the end the summary (stdout) says what could finally not be sent, and why.
 Configuration comes from the environment (REDIS_URL, QUEUE_PREFIX, PORT, ...).
 Exit codes: 0 everything sent, 1 some messages not sent, 2 bad flags or configuration,
-3 Redis unreachable (--via publisher).`;
+3 Redis unreachable (publishing into the queues).`;
 
 export interface SimulateOptions {
   users: number;
   rate: number;
   durationMs: number;
-  via: 'publisher' | 'http';
+  /** null: chosen at start from what `pnpm start` runs (simulation/target.ts). */
+  via: 'publisher' | 'http' | null;
   url: string | null;
   key: string | null;
   seed: number;
@@ -56,7 +63,7 @@ export function parseSimulateFlags(args: string[]): SimulateOptions {
     'drain-timeout': { type: 'string' },
     json: { type: 'boolean' },
   });
-  const via = choiceFlag('via', flags.via, ['publisher', 'http'] as const, 'publisher');
+  const via = flags.via === undefined ? null : choiceFlag('via', flags.via, ['publisher', 'http'] as const, 'publisher');
   if (via === 'publisher' && (flags.url !== undefined || flags.key !== undefined)) {
     throw new UsageError('--url and --key go with --via http');
   }
@@ -81,10 +88,10 @@ function reasons(map: Record<string, number>): string[] {
     .map(([reason, n]) => `    ${count(n)} × ${reason}`);
 }
 
-export function formatSummary(options: SimulateOptions, summary: SimulationSummary, target: string): string {
+export function formatSummary(options: SimulateOptions, summary: SimulationSummary, via: 'publisher' | 'http', target: string): string {
   const notSent = summary.notSent.events + summary.notSent.sessions;
   const lines = [
-    `simulate: ${decimal(summary.sendingSeconds)} s via ${options.via} (${target}), ${count(options.users)} users, seed ${options.seed}${summary.stoppedEarly ? ', stopped early' : ''}`,
+    `simulate: ${decimal(summary.sendingSeconds)} s via ${via} (${target}), ${count(options.users)} users, seed ${options.seed}${summary.stoppedEarly ? ', stopped early' : ''}`,
     `  sent      ${count(summary.sent.events)} events, ${count(summary.sent.sessions)} sessions (${decimal(summary.achievedRate)} messages/s achieved, target ${count(summary.targetRate)}/s)`,
     `  retried   ${count(summary.retries)} failed attempts`,
     ...reasons(summary.failures),

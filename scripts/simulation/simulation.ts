@@ -1,6 +1,6 @@
 import { count, decimal, perSecond } from '../cli/format';
 import type { BatchSender, SenderStats } from './batch-sender';
-import type { QueueDepth, QueueMonitor } from './queue-monitor';
+import type { QueueDepth, QueueDepthSource } from './queue-monitor';
 import type { StudyTraffic } from './study-traffic';
 
 /**
@@ -24,7 +24,7 @@ export interface SimulationOptions {
 export interface SimulationDeps {
   traffic: StudyTraffic;
   sender: BatchSender;
-  monitor: QueueMonitor | null;
+  monitor: QueueDepthSource | null;
   progress: (line: string) => void;
   /** Aborting stops generating; what was generated is still sent (within the drain timeout). */
   stop?: AbortSignal;
@@ -64,7 +64,10 @@ function lag(ms: number): string {
   return ms < 60_000 ? `${decimal(ms / 1000)}s` : `${decimal(ms / 60_000)}min`;
 }
 
-/** e.g. `[12s] sent 5,988 events + 203 sessions, 500.1/s (target 500/s), backlog 0 | behavioral-event 35 lag 0.1s, ...` */
+/**
+ * e.g. `[12s] sent 5,988 events + 203 sessions, 500.1/s (target 500/s), backlog 0 | behavioral-event 35 lag 0.1s, ...`;
+ * while the queues' figures cannot be known (none yet, or their source away) the part after `|` is left out.
+ */
 export function progressLine(state: ProgressState): string {
   const { stats } = state;
   const backlog = stats.pending.events + stats.pending.sessions;
@@ -75,10 +78,8 @@ export function progressLine(state: ProgressState): string {
     `backlog ${count(backlog)}${stats.retries > 0 ? ` (${count(stats.retries)} retries)` : ''}`,
     ...(notSent > 0 ? [`not sent ${count(notSent)}`] : []),
   ];
-  const queues = state.queues
-    ? state.queues.map((q) => `${q.name} ${count(q.depth)} lag ${lag(q.lagMs)}`).join(', ')
-    : 'queues unavailable';
-  return `[${Math.round(state.elapsedMs / 1000)}s${state.phase === 'draining' ? ' draining' : ''}] ${figures.join(', ')} | ${queues}`;
+  const queues = state.queues ? ` | ${state.queues.map((q) => `${q.name} ${count(q.depth)} lag ${lag(q.lagMs)}`).join(', ')}` : '';
+  return `[${Math.round(state.elapsedMs / 1000)}s${state.phase === 'draining' ? ' draining' : ''}] ${figures.join(', ')}${queues}`;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

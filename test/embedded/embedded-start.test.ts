@@ -50,9 +50,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'embedded-start-'));
 chmodSync(dataDir, 0o755); // PostgreSQL runs as the `postgres` user when we are root
 const runs: Run[] = [];
 
-function start(): Run {
+/** The environment of a person's shell on a machine with nothing installed (no server configured). */
+function bareEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_HOST', 'REDIS_PORT', 'RUNTIME_MODE', 'JEST_WORKER_ID']) delete env[name];
+  return env;
+}
+
+function start(): Run {
+  const env = bareEnv();
   Object.assign(env, {
     NODE_ENV: 'development',
     PORT: String(PORT),
@@ -204,7 +210,7 @@ describeIsolated('pnpm start with nothing installed (embedded mode)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts embedded, ingests over HTTP, and answers every route with the server mode’s numbers; survives Ctrl-C, restart and SIGKILL', async () => {
+  it('starts embedded, ingests over HTTP (pnpm simulate with no flag too), and answers every route with the server mode’s numbers; survives Ctrl-C, restart and SIGKILL', async () => {
     // 1. First run: creates the cluster.
     const first = start();
     const health = await ready(first);
@@ -223,6 +229,29 @@ describeIsolated('pnpm start with nothing installed (embedded mode)', () => {
     const metrics = await http(first, 'GET', '/metrics', undefined, KEYS.admin);
     expect(metrics.status).toBe(200);
     expect(String(metrics.body)).toMatch(/^queue_jobs\{queue="behavioral-event",state="completed"\} [1-9]/m);
+
+    // `pnpm simulate` with no flag, beside it: it finds the embedded API and sends over HTTP
+    // (with the ingest key of API_KEYS in its environment), and what it sent becomes visible.
+    const simulated = await execFileAsync('nsenter', ['-t', String(first.child.pid), '-n', 'pnpm', '--silent', 'simulate', '--', '--duration', '2', '--rate', '40', '--users', '4', '--seed', '3', '--json'], {
+      cwd: ROOT,
+      env: { ...bareEnv(), NODE_ENV: 'development', PORT: String(PORT), API_KEYS: API_KEYS_ENV },
+    });
+    expect(simulated.stderr.split('\n')[0]).toBe(`simulate: embedded mode (the API at http://127.0.0.1:${PORT} runs embedded (no Redis)): POST http://127.0.0.1:${PORT}/api/events and /api/sessions, a key from API_KEYS`);
+    const summary = JSON.parse(simulated.stdout) as { via: string; mode: string; sent: { events: number; sessions: number }; notSent: { events: number; sessions: number } };
+    expect(summary).toMatchObject({ via: 'http', mode: 'embedded', notSent: { events: 0, sessions: 0 } });
+    expect(summary.sent.events).toBeGreaterThan(0);
+    await waitFor('the simulated events to be visible', async () => {
+      const recent = await http(first, 'GET', '/api/users/recent?limit=100');
+      const simulatedUsers = (recent.body?.data?.users ?? []).map((u: { userId: string }) => u.userId).filter((id: string) => !USERS.includes(id));
+      let events = 0;
+      let sessions = 0;
+      for (const userId of simulatedUsers) {
+        const totals = (await http(first, 'GET', `/api/analytics/behavioral-insights/dashboard?userId=${userId}`)).body?.data?.totals;
+        events += totals?.events ?? 0;
+        sessions += totals?.sessions ?? 0;
+      }
+      return events === summary.sent.events && sessions === summary.sent.sessions ? true : undefined;
+    }, 60_000, first);
 
     // 2. Ctrl-C: everything stops, nothing is left.
     await stop(first, 'SIGINT');

@@ -46,6 +46,8 @@ describe('pnpm simulate', () => {
     const result = await simulate('--users', '5', '--rate', '60', '--duration', '2', '--seed', '3', '--json');
     expect(result.code).toBe(0);
     const summary = summaryOf(result);
+    // No --via: servers are configured (REDIS_URL, DATABASE_URL), so the queues, and it says so.
+    expect(result.stderr.split('\n')[0]).toBe(`simulate: server mode (DATABASE_URL, REDIS_URL set): publishing into the BullMQ queues on Redis ${new URL(toolEnv(system).REDIS_URL!).host}, prefix ${system.config.queuePrefix}`);
     expect(summary.sent.events).toBeGreaterThan(0);
     expect(summary.sent.sessions).toBeGreaterThan(0);
     expect(summary.notSent).toEqual({ events: 0, sessions: 0 });

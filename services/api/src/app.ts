@@ -10,16 +10,19 @@ import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
 import type { PipelineQueues } from '@shared/runtime/system';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { recentlyActiveUsers } from '@shared/store/recent-users';
 import { serverApiSeams, type ApiSeams } from './api-seams';
 import { adminRouter } from './features/admin/admin-router';
 import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-controller';
 import { analyticsCors } from './features/analytics/analytics-cors';
 import { AnalyticsReadService } from './features/analytics/analytics-read-service';
 import { PredictionsGenerator } from './features/analytics/predictions-generator';
-import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler } from './features/health/health-controller';
+import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler, readinessCheck } from './features/health/health-controller';
 import { ingestRouter } from './features/ingest/ingest-controller';
 import { createApiMetrics } from './features/metrics/api-metrics';
 import { buildOpenApiDocument } from './features/openapi/openapi-document';
+import { recentUsersRouter } from './features/users/recent-users-controller';
+import { webPages } from './features/web/web-pages';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
@@ -103,7 +106,8 @@ export function createApp(deps: AppDeps): ApiApp {
   );
 
   app.get(LIVE_PATH, liveHandler());
-  app.use(HEALTH_PATH, healthRouter({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime }));
+  const ready = readinessCheck({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime });
+  app.use(HEALTH_PATH, healthRouter({ ready }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.registry.contentType);
     if (!deps.siblingMetrics) return void res.send(await deps.registry.metrics());
@@ -121,6 +125,8 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use(ANALYTICS_PATH, analyticsRouter({ auth, reads, predictions, generateRateLimit: rateLimit('generate', config.generateRateLimitPerMinute, 'prediction runs') }));
   app.use(ingestRouter({ auth, publisher: deps.publisher, rateLimit: rateLimit('ingest', config.rateLimitPerMinute, 'ingest requests') }));
   app.use(adminRouter({ auth, cache: deps.cache, queues, readOnly: config.bullBoardReadOnly, runtime: seams.runtime }));
+  app.use(recentUsersRouter({ auth, recentUsers: (limit) => metrics.timed(() => recentlyActiveUsers(deps.db.pool, limit)) }));
+  app.use(webPages({ config, runtime: seams.runtime, ready, queues, startPage: config.startPage }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 

@@ -139,6 +139,7 @@ const envSchema = z.object({
   API_KEYS: apiKeys.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BULL_BOARD_READ_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  START_PAGE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   RECOMPUTE_DEBOUNCE_MS: intFrom(0, 60_000).default(100),
   WORKER_CONCURRENCY: intFrom(1, 1000).default(50),
   WORKER_PROCESSES: intFrom(0, 256).optional(),
@@ -231,6 +232,8 @@ export interface Config {
   corsOrigins: string[];
   logLevel: string;
   bullBoardReadOnly: boolean;
+  /** The start page at `/` (mode, health, queue depth, links, commands; no data, no secrets); false: `/` is a 404. */
+  startPage: boolean;
   recomputeDebounceMs: number;
   workerConcurrency: number;
   /**
@@ -396,6 +399,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
     bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
+    startPage: env.START_PAGE,
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerProcesses: env.WORKER_PROCESSES ?? null,

@@ -78,7 +78,7 @@ export interface System {
 }
 
 export async function createSystem(config: Config, options: SystemOptions): Promise<System> {
-  const logger = createLogger({ level: config.logLevel, name: options.name });
+  const logger = createLogger({ level: config.logLevel, name: options.name, env: config.env });
   // Steps are added as their resources come up, and signals are handled from the first
   // moment, so a SIGTERM during start closes what exists instead of killing the process.
   const shutdown = new ShutdownCoordinator(logger);

@@ -92,15 +92,28 @@ export interface RuntimeReport {
   absent: string[];
 }
 
+/** What /health/ready answers: each dependency's check, the mode where something is absent. */
+export interface Readiness {
+  ok: boolean;
+  body: { status: 'ok' | 'unavailable'; mode?: RuntimeReport['mode']; absent?: string[]; checks: Partial<Record<Dependency, Check>> };
+}
+
+export interface ReadinessDeps {
+  db: Pick<Database, 'pool'>;
+  redis: Pick<RedisClient, 'ping'> | null;
+  queues: Queue[];
+  logger: Logger;
+  runtime?: RuntimeReport;
+}
+
 /**
- * /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths
- * relative to HEALTH_PATH. Without Redis (`redis: null`, the embedded mode) there is no Redis
- * check: the body says so (`mode`, `absent`) instead of failing.
+ * Redis, PostgreSQL and the queues, each probed (2 s at most) and reported; the one check
+ * behind /health/ready and the start page. Without Redis (`redis: null`, the embedded mode)
+ * there is no Redis check: the body says so (`mode`, `absent`) instead of failing.
  */
-export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: Pick<RedisClient, 'ping'> | null; queues: Queue[]; logger: Logger; runtime?: RuntimeReport }): Router {
-  const router = Router();
+export function readinessCheck(deps: ReadinessDeps): () => Promise<Readiness> {
   const logDependency = dependencyLog(deps.logger);
-  router.get('/ready', async (_req, res) => {
+  return async () => {
     const redisClient = deps.redis;
     const [redis, postgres, queues] = await Promise.all([
       redisClient ? probe(() => redisClient.ping()) : null,
@@ -112,7 +125,16 @@ export function healthRouter(deps: { db: Pick<Database, 'pool'>; redis: Pick<Red
     const ok = (redis?.check.ok ?? true) && postgres.check.ok && queues.check.ok;
     const checks = { ...(redis ? { redis: redis.check } : {}), postgres: postgres.check, queues: queues.check };
     const runtime = deps.runtime && deps.runtime.absent.length > 0 ? { mode: deps.runtime.mode, absent: deps.runtime.absent } : {};
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', ...runtime, checks });
+    return { ok, body: { status: ok ? 'ok' : 'unavailable', ...runtime, checks } };
+  };
+}
+
+/** /health/ready: Redis, PostgreSQL and the queues answer (503 if one does not). Paths relative to HEALTH_PATH. */
+export function healthRouter(deps: { ready: () => Promise<Readiness> }): Router {
+  const router = Router();
+  router.get('/ready', async (_req, res) => {
+    const { ok, body } = await deps.ready();
+    res.status(ok ? 200 : 503).json(body);
   });
   return router;
 }

@@ -3,6 +3,7 @@ import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
 import { AGGREGATE_NAMES, DEFAULT_PERIOD, generatePredictionsRequestBodySchema, PERIODS } from '@shared/contracts/analytics-query';
 import { acceptedResponseSchema, eventsBodySchema, sessionsBodySchema } from '@shared/contracts/batch';
 import { ID_PATTERN } from '@shared/contracts/ids';
+import { RECENT_USERS_DEFAULT_LIMIT, RECENT_USERS_MAX_LIMIT, recentUsersResponseSchema } from '@shared/contracts/recent-users';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests and
@@ -63,6 +64,15 @@ const SECURITY_SCHEMES = {
 };
 const ANALYTICS_SECURITY = [{ bearer: [] }, { userToken: [] }];
 
+/** The groups /docs shows the operations in, in this order. */
+const TAGS = [
+  { name: 'analytics', description: 'Precomputed aggregates of one user (SPEC 4, 5): a read key, or a user token for its own user' },
+  { name: 'users', description: 'Who to look at: the users with the latest activity (a read key)' },
+  { name: 'ingest', description: 'Events and sessions in (the study app): an ingest key' },
+  { name: 'operations', description: 'Health, metrics, cache statistics, Bull Board, this document' },
+  { name: 'pages', description: 'HTML for people: the start page, this reference, the demo dashboard' },
+];
+
 function aggregateResponse(name: (typeof AGGREGATE_NAMES)[number]) {
   return {
     description: 'The aggregate, with the cache tier that served it (also in X-Cache)',
@@ -82,6 +92,7 @@ export function buildOpenApiDocument(): JsonSchema {
     paths[`/api/analytics/${name}`] = {
       get: {
         operationId: `get-${name.replace(/\//g, '-')}`,
+        tags: ['analytics'],
         summary: `The ${name} aggregate of a user (SPEC 5)`,
         security: ANALYTICS_SECURITY,
         parameters: [
@@ -107,6 +118,7 @@ export function buildOpenApiDocument(): JsonSchema {
   paths['/api/analytics/predictions/generate'] = {
     post: {
       operationId: 'generate-predictions',
+      tags: ['analytics'],
       summary: 'Recompute a user now (ahead of the debounce) and return fresh predictions; waits up to 10 s',
       description: "userId is required with an API key; a user token may leave it out (the token's sub) and may name no other user.",
       security: ANALYTICS_SECURITY,
@@ -117,6 +129,7 @@ export function buildOpenApiDocument(): JsonSchema {
   const ingest = (field: string, schema: z.ZodType) => ({
     post: {
       operationId: `ingest-${field}`,
+      tags: ['ingest'],
       summary: `Enqueue up to 1,000 ${field}, all or nothing; 202 once durably enqueued`,
       security: [{ bearer: [] }],
       requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(schema, 'input') } } },
@@ -130,19 +143,42 @@ export function buildOpenApiDocument(): JsonSchema {
   });
   paths['/api/events'] = ingest('events', eventsBodySchema);
   paths['/api/sessions'] = ingest('sessions', sessionsBodySchema);
-  paths['/api/admin/cache/stats'] = {
-    get: { operationId: 'cache-stats', summary: 'Cache statistics (origin report shape)', security: [{ bearer: [] }], responses: { '200': { description: 'Statistics' }, '401': errorResponse('Missing key'), '403': errorResponse('Wrong role') } },
+  paths['/api/users/recent'] = {
+    get: {
+      operationId: 'recent-users',
+      tags: ['users'],
+      summary: 'The users with the latest activity, latest first (a picker of students: the demo dashboard)',
+      description: "lastActivityAt is the user's latest event occurredAt or session endedAt. A user token gets 403: a student may not list the others.",
+      security: [{ bearer: [] }],
+      parameters: [
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: RECENT_USERS_MAX_LIMIT, default: RECENT_USERS_DEFAULT_LIMIT },
+          description: `How many users (default ${RECENT_USERS_DEFAULT_LIMIT}, at most ${RECENT_USERS_MAX_LIMIT})`,
+        },
+      ],
+      responses: { '200': { description: 'The users', content: { 'application/json': { schema: jsonSchema(recentUsersResponseSchema, 'output') } } }, ...COMMON_ERRORS },
+    },
   };
-  paths['/health/live'] = { get: { operationId: 'live', summary: 'The process runs', responses: { '200': { description: 'Alive' } } } };
-  paths['/health/ready'] = { get: { operationId: 'ready', summary: 'Redis, PostgreSQL and queues, each reported', responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } } } };
-  paths['/metrics'] = { get: { operationId: 'metrics', summary: 'Prometheus metrics (text format)', responses: { '200': { description: 'Metrics' } } } };
-  paths['/api/openapi.json'] = { get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } };
-  paths['/admin/queues'] = {
-    get: { operationId: 'bull-board', summary: 'Bull Board (admin key as Bearer, or as the password of HTTP basic auth)', security: [{ bearer: [] }, { basic: [] }], responses: { '200': { description: 'HTML' } } },
-  };
+  const operation = (operationId: string, summary: string, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    get: { operationId, tags: ['operations'], summary, ...extra, responses },
+  });
+  paths['/api/admin/cache/stats'] = operation('cache-stats', 'Cache statistics (origin report shape)', { '200': { description: 'Statistics' }, '401': errorResponse('Missing key'), '403': errorResponse('Wrong role') }, { security: [{ bearer: [] }] });
+  paths['/health/live'] = operation('live', 'The process runs', { '200': { description: 'Alive' } });
+  paths['/health/ready'] = operation('ready', 'Redis, PostgreSQL and queues, each reported', { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } });
+  paths['/metrics'] = operation('metrics', 'Prometheus metrics (text format)', { '200': { description: 'Metrics' } });
+  paths['/api/openapi.json'] = operation('openapi', 'This document', { '200': { description: 'OpenAPI 3.1' } });
+  paths['/admin/queues'] = operation('bull-board', 'Bull Board (admin key as Bearer, or as the password of HTTP basic auth)', { '200': { description: 'HTML' } }, { security: [{ bearer: [] }, { basic: [] }] });
+  const page = (operationId: string, summary: string) => ({ get: { operationId, tags: ['pages'], summary, responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } });
+  paths['/'] = page('start-page', 'The start page: mode, health, queue depth, links and commands to try it (no data, no secrets; START_PAGE=false turns it off)');
+  paths['/docs'] = page('api-reference', 'This document, interactive (Swagger UI, served by the API itself)');
+  paths['/demo'] = page('demo-dashboard', "One student's aggregates as a dashboard shows them, calling the analytics routes with a key or token entered on the page");
   return {
     openapi: '3.1.0',
     info: { title: 'study analytics', version: '0.1.0', description: 'Precomputed study analytics for the dashboard, and the ingest routes of the study app.' },
+    tags: TAGS,
     components: {
       securitySchemes: SECURITY_SCHEMES,
       schemas: { Error: errorSchema },
