@@ -27,9 +27,13 @@ export function reviewAt(random: Random, userId: string, at: Date): BehavioralEv
 }
 
 export function eventAt(random: Random, userId: string, at: Date): BehavioralEvent {
-  const base = { eventId: uniqueId('e'), userId, occurredAt: at.toISOString() };
   const roll = random();
-  if (roll < 0.8) return reviewAt(random, userId, at);
+  return roll < 0.8 ? reviewAt(random, userId, at) : otherEventAt(random, userId, at, roll);
+}
+
+/** Any event but a card review, in eventAt's proportions (`roll` in [0.8, 1) picks the type). */
+function otherEventAt(random: Random, userId: string, at: Date, roll = 0.8 + 0.2 * random()): BehavioralEvent {
+  const base = { eventId: uniqueId('e'), userId, occurredAt: at.toISOString() };
   if (roll < 0.84) return { ...base, type: 'mission_started', properties: { missionId: uniqueId('m'), estimatedMinutes: 20 } };
   if (roll < 0.87) return { ...base, type: 'mission_completed', properties: { missionId: uniqueId('m'), successScore: random(), durationMs: Math.floor(random() * 3_600_000) } };
   if (roll < 0.88) return { ...base, type: 'mission_abandoned', properties: { missionId: uniqueId('m'), durationMs: Math.floor(random() * 600_000) } };
@@ -39,11 +43,26 @@ export function eventAt(random: Random, userId: string, at: Date): BehavioralEve
   return { ...base, type: 'intervention_applied', properties: { interventionType: 'SPACED_REPETITION_BOOST', objectiveId: pick(random, OBJECTIVES) } };
 }
 
-/** `count` events (and one session per 25 events) spread over the 120 days before `now`. */
+/**
+ * What a student does in a day besides reviewing cards, at most: missions, self-reports,
+ * content, searches and interventions come a few a day, reviews by the hundred. A long
+ * history is long in card reviews (SPEC 6: 10,000 reviews in 90 days is an ordinary season).
+ */
+export const OTHER_EVENTS_PER_DAY = 8;
+export const SESSIONS_PER_DAY = 3;
+const HISTORY_DAYS = 120;
+
+/**
+ * `count` events spread over the 120 days before `now`: a fifth of them other than card
+ * reviews (eventAt's mix), but no more than OTHER_EVENTS_PER_DAY a day; one session per
+ * 25 events, but no more than SESSIONS_PER_DAY a day.
+ */
 export function historyFor(random: Random, userId: string, count: number, now: Date): { events: BehavioralEvent[]; sessions: SessionCompleted[] } {
-  const span = 120 * 86_400_000;
-  const events = Array.from({ length: count }, () => eventAt(random, userId, new Date(now.getTime() - 60_000 - Math.floor(random() * span))));
-  const sessions = Array.from({ length: Math.max(1, Math.floor(count / 25)) }, () => {
+  const span = HISTORY_DAYS * 86_400_000;
+  const others = Math.min(Math.round(count * 0.2), OTHER_EVENTS_PER_DAY * HISTORY_DAYS);
+  const at = () => new Date(now.getTime() - 60_000 - Math.floor(random() * span));
+  const events = Array.from({ length: count }, (_, i) => (i < others ? otherEventAt(random, userId, at()) : reviewAt(random, userId, at())));
+  const sessions = Array.from({ length: Math.max(1, Math.min(Math.floor(count / 25), SESSIONS_PER_DAY * HISTORY_DAYS)) }, () => {
     const start = now.getTime() - 3_600_000 - Math.floor(random() * span);
     const cards = 5 + Math.floor(random() * 30);
     return {

@@ -143,7 +143,8 @@ export class ProbedLoad {
 
   /** A batch every TICK_MS on a fixed schedule (late ticks catch up); every few ticks, the batch's first event goes to a free probe user. */
   private async publishSteadily(rate: LoadRate, tally: ProbeTally, progress: Progress): Promise<{ published: number; publishes: Promise<unknown>[] }> {
-    const perTick = Math.max(1, Math.round((rate.eventsPerSec * TICK_MS) / 1_000));
+    // Events due by the end of a tick, so that a rate that is not a whole number of events per tick is kept on average (225/s: 2 or 3 a tick).
+    const dueBy = (tick: number) => Math.max(tick + 1, Math.round((rate.eventsPerSec * (tick + 1) * TICK_MS) / 1_000));
     const probeEveryTicks = Math.round(1_000 / PROBES_PER_SEC / TICK_MS);
     const publishes: Promise<unknown>[] = [];
     const start = performance.now();
@@ -151,7 +152,7 @@ export class ProbedLoad {
     for (let tick = 0; performance.now() - start < rate.seconds * 1_000; tick += 1) {
       const wait = start + tick * TICK_MS - performance.now();
       if (wait > 0) await pause(wait);
-      const batch = Array.from({ length: perTick }, () => this.eventFor(this.random, this.backgroundUsers[Math.floor(this.random() * this.backgroundUsers.length)]!, new Date()));
+      const batch = Array.from({ length: dueBy(tick) - published }, () => this.eventFor(this.random, this.backgroundUsers[Math.floor(this.random() * this.backgroundUsers.length)]!, new Date()));
       const probeUser = tick % probeEveryTicks === 0 ? this.freeProbeUser(tally) : undefined;
       if (probeUser) batch[0] = this.eventFor(this.random, probeUser, new Date());
       const publishedAt = performance.now();

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { applyMigrations, findMigrationsDir } from '@shared/db/migrate';
 import { adminUrl, testDatabaseUrl } from '../support/database';
 
-const TABLES = ['_prisma_migrations', 'activity_days', 'aggregate_snapshots', 'analytics_users', 'behavioral_events', 'cache_repairs', 'card_review_days', 'card_review_weeks', 'cognitive_load_snapshots', 'objective_latest_reviews', 'study_sessions'];
+const TABLES = ['_prisma_migrations', 'activity_days', 'aggregate_snapshots', 'analytics_users', 'behavioral_events', 'cache_repairs', 'card_review_days', 'card_review_weeks', 'cognitive_load_snapshots', 'intervention_effects', 'objective_latest_reviews', 'study_sessions'];
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -146,6 +146,8 @@ async function rollupsAndRawCounts(userIds: string[]) {
       weeks: await q(`SELECT user_id, objective_id, to_char(week, 'YYYY-MM-DD') AS week, ${stored} FROM card_review_weeks WHERE user_id = ANY($1) ORDER BY 1, 2, 3`),
       latest: await q(`SELECT user_id, objective_id, latest_at, last_ten_reviews AS n, last_ten_correct AS c FROM objective_latest_reviews WHERE user_id = ANY($1) ORDER BY 1, 2`),
       activity: await q(`SELECT user_id, to_char(day, 'YYYY-MM-DD') AS day, events, sessions FROM activity_days WHERE user_id = ANY($1) ORDER BY 1, 2`),
+      effects: await q(`SELECT user_id, event_id, objective_id, applied_at, before_reviews AS br, before_incorrect AS bi, after_reviews AS ar, after_incorrect AS ai
+        FROM intervention_effects WHERE user_id = ANY($1) ORDER BY 1, 2`),
     },
     raw: {
       days: await q(`SELECT user_id, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, ${counts} ${reviews} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),
@@ -156,6 +158,12 @@ async function rollupsAndRawCounts(userIds: string[]) {
       activity: await q(`SELECT user_id, day, sum(events)::int AS events, sum(sessions)::int AS sessions FROM (
           SELECT user_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, 1 AS events, 0 AS sessions FROM behavioral_events WHERE user_id = ANY($1)
           UNION ALL SELECT user_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 0, 1 FROM study_sessions WHERE user_id = ANY($1)) x GROUP BY 1, 2 ORDER BY 1, 2`),
+      effects: await q(`SELECT i.user_id, i.event_id, i.objective_id, i.occurred_at AS applied_at,
+          count(r.*) FILTER (WHERE r.occurred_at < i.occurred_at)::int AS br, count(r.*) FILTER (WHERE r.occurred_at < i.occurred_at AND NOT r.correct)::int AS bi,
+          count(r.*) FILTER (WHERE r.occurred_at > i.occurred_at)::int AS ar, count(r.*) FILTER (WHERE r.occurred_at > i.occurred_at AND NOT r.correct)::int AS ai
+        FROM behavioral_events i LEFT JOIN behavioral_events r ON r.user_id = i.user_id AND r.type = 'card_reviewed' AND r.objective_id = i.objective_id
+          AND abs(extract(epoch FROM r.occurred_at - i.occurred_at)) < 14 * 86400
+        WHERE i.user_id = ANY($1) AND i.type = 'intervention_applied' AND i.objective_id IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2`),
     },
   };
 }
@@ -219,6 +227,26 @@ function hash(text: string): number {
   for (const char of text) h = (h * 31 + char.charCodeAt(0)) >>> 0;
   return h;
 }
+
+it('cuts the 14 days after a recent intervention at now: a review exactly at now counts, one stamped after it not yet', async () => {
+  const userId = 'after-window-at-now';
+  const now = BASE;
+  const event = (eventId: string, at: number, type: 'card_reviewed' | 'intervention_applied', correct = false): BehavioralEvent =>
+    type === 'card_reviewed'
+      ? { eventId, userId, type, occurredAt: new Date(at).toISOString(), properties: { objectiveId: 'o', correct, responseMs: 10 } }
+      : { eventId, userId, type, occurredAt: new Date(at).toISOString(), properties: { interventionType: 'PREREQUISITE_REVIEW', objectiveId: 'o' } };
+  await insertEvents(pool, [
+    event('i1', now - 2 * DAY_MS, 'intervention_applied'),
+    ...[3, 4, 5].map((d) => event(`before-${d}`, now - d * DAY_MS, 'card_reviewed', d === 4)),
+    event('after-1', now - DAY_MS, 'card_reviewed'),
+    event('after-2', now - HOUR, 'card_reviewed', true),
+    event('at-now', now, 'card_reviewed'),
+    event('ahead', now + MIN, 'card_reviewed'),
+  ]);
+  for (const at of [now, now - 1, now + MIN, now + 2 * DAY_MS]) await expectDigestsMatchRows([userId], new Date(at));
+  const effect = (await loadDigests(pool, [userId], new Date(now))).get(userId)!.digest.interventionEffects['i1'];
+  expect(effect).toEqual({ before: { reviews: 3, incorrect: 2 }, after: { reviews: 3, incorrect: 2 } });
+});
 
 it('reads the raw rows of a user stored before the rollups existed, until the build step builds theirs', async () => {
   const userId = 'before-rollups';

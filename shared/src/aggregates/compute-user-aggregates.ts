@@ -3,14 +3,14 @@ import type { LoadLevel } from './aggregate-schemas';
 import { cognitiveLoad } from './cognitive-load';
 import { dashboard } from './dashboard';
 import { interventions } from './interventions';
-import { missionsSummary } from './missions-summary';
+import { currentStreakDays, missionsSummary } from './missions-summary';
 import { objectivesMastery } from './objectives-mastery';
 import { stressProfile } from './stress-profile';
 import { rankedPredictions, strugglePredictions } from './struggle-predictions';
 import { struggleReduction } from './struggle-reduction';
 import { studyPatterns } from './study-patterns';
 import { chronological, utcDay } from './math';
-import { digestOfHistory, type UserDigest } from './user-digest';
+import { digestOfHistory, MISSION_TYPES, type UserDigest } from './user-digest';
 import type { EventRow, SessionRow, UserHistory } from './user-history';
 
 export interface AggregateEntry {
@@ -49,7 +49,9 @@ export function computeUserAggregates(input: UserDigest): ComputedAggregates {
   const ranked = rankedPredictions(objectives, load.loadScore, now);
   const predictions = strugglePredictions(ranked, load.loadScore);
   const advice = interventions(ranked, load, patterns);
-  const missionsByPeriod = Object.fromEntries(PERIODS.map((p) => [p, missionsSummary(events, p, now)]));
+  const missionEvents = events.filter((e) => MISSION_TYPES.includes(e.type as (typeof MISSION_TYPES)[number]));
+  const streak = currentStreakDays(missionEvents, now);
+  const missionsByPeriod = Object.fromEntries(PERIODS.map((p) => [p, missionsSummary(missionEvents, p, now, streak)]));
   const reductionByPeriod = Object.fromEntries(PERIODS.map((p) => [p, struggleReduction(events, digest.interventionEffects, p, now)]));
   const single: Partial<Record<AggregateName, unknown>> = {
     patterns,

@@ -37,8 +37,11 @@ export function createDatabase(config: Pick<Config, 'database'>, options: { appl
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: options.applicationName ?? 'study-analytics',
     // Every query here is a short index-backed OLTP statement: PostgreSQL's JIT compiles the
-    // batch-sized ones (a recompute batch's load) for longer than they run.
-    options: '-c jit=off',
+    // batch-sized ones (a recompute batch's load) for longer than they run. The named ones
+    // (a recompute's load and save, an ingest's rollup refresh: large statements of fixed
+    // shape, every lookup by user) are planned once per connection: planning them took as
+    // long as running them, and a custom plan per call chose no better path.
+    options: '-c jit=off -c plan_cache_mode=force_generic_plan',
   });
   // An idle client's error (PostgreSQL restarted) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);

@@ -16,7 +16,8 @@ import type { Queryable } from '../db/database';
 import { addDays, DAY_MS, utcDay } from '../aggregates/math';
 import { digestOfHistory, type InterventionEffect, type ObjectiveReviews, type UserDigest } from '../aggregates/user-digest';
 import type { SessionRow } from '../aggregates/user-history';
-import { EVENT_ARRAY, loadHistories, toEventRows, type EventArray } from './history-loader';
+import { epochMs, eventColumnsSql, eventRowsFromColumns } from './event-columns';
+import { loadHistories } from './history-loader';
 import { windowPieces, type WindowPieces } from './window-pieces';
 
 /** A user's digest at a computation's "now", and what the save and the scheduler need beside it. */
@@ -27,12 +28,6 @@ export interface LoadedDigest {
   /** When the earliest of the user's rows stamped after "now" becomes visible; null if none. */
   nextVisibleAt: Date | null;
 }
-
-/**
- * A timestamp as epoch milliseconds (float8): date_part is float arithmetic, exact once
- * rounded (the columns hold whole milliseconds), and far cheaper than extract's numeric.
- */
-const EPOCH_MS = (timestamp: string) => `round(date_part('epoch', ${timestamp}) * 1000)`;
 
 const CARD_REVIEW = `r.type = 'card_reviewed' AND r.objective_id IS NOT NULL`;
 const WEEK_COLUMNS = 'w.objective_id, w.reviews, w.correct, w.response_ms_sum, w.response_ms_count, w.latest_at';
@@ -77,33 +72,20 @@ const LAST_TEN = `
       ORDER BY r.occurred_at DESC, r.event_id COLLATE "C" DESC LIMIT 10) t) END`;
 
 /**
- * Reviews of objective `o` in the open interval (a, b): the days wholly inside from
- * card_review_days, the partial days at each end from raw rows. SQL expressions in, one
- * row (reviews, incorrect) out.
+ * SPEC 5.8's windows around each intervention at t (≤ now), from intervention_effects: before
+ * = (t − 14 d, t), after = (t, t + 14 d) and ≤ now. The stored after-count is not cut at now;
+ * it is the answer unless a review of the objective lies between now and t + 14 d (stamped
+ * ahead of the clock, or a computation at a past instant): then the raw rows, by index.
  */
-function reviewsBetween(o: string, a: string, b: string): string {
-  const firstFullDay = `((${a} AT TIME ZONE 'UTC')::date + 1)`;
-  const endDay = `((${b} AT TIME ZONE 'UTC')::date)`;
-  const firstFullDayStart = `(${firstFullDay}::timestamp AT TIME ZONE 'UTC')`;
-  const endDayStart = `(${endDay}::timestamp AT TIME ZONE 'UTC')`;
-  const raw = (from: string, to: string) => `
-      SELECT count(*) AS reviews, count(*) FILTER (WHERE r.correct IS FALSE) AS incorrect FROM behavioral_events r
-      WHERE r.user_id = u.user_id AND r.objective_id = ${o} AND r.type = 'card_reviewed' AND ${from} AND ${to}`;
-  return `
-    SELECT coalesce(sum(p.reviews), 0)::int AS reviews, coalesce(sum(p.incorrect), 0)::int AS incorrect FROM (
-      ${raw(`r.occurred_at > ${a}`, `r.occurred_at < LEAST(${b}, ${firstFullDayStart})`)}
-      UNION ALL ${raw(`r.occurred_at >= GREATEST(${firstFullDayStart}, ${endDayStart})`, `r.occurred_at < ${b}`)}
-      UNION ALL SELECT sum(d.reviews), sum(d.incorrect) FROM card_review_days d
-        WHERE d.user_id = u.user_id AND d.objective_id = ${o} AND d.day >= ${firstFullDay} AND d.day < ${endDay}) p`;
-}
-
-/** SPEC 5.8's two windows around each intervention at t: (t − 14 d, t) and (t, t + 14 d) ∩ (…, now]. */
 const INTERVENTION_EFFECTS = `
-  SELECT json_agg(json_build_array(i.event_id, b.reviews, b.incorrect, f.reviews, f.incorrect))
-  FROM behavioral_events i
-  CROSS JOIN LATERAL (${reviewsBetween('i.objective_id', `(i.occurred_at - interval '14 days')`, 'i.occurred_at')}) b
-  CROSS JOIN LATERAL (${reviewsBetween('i.objective_id', 'i.occurred_at', `LEAST(i.occurred_at + interval '14 days', $2 + interval '1 millisecond')`)}) f
-  WHERE i.user_id = u.user_id AND i.type = 'intervention_applied' AND i.objective_id IS NOT NULL AND i.occurred_at <= $2`;
+  SELECT json_agg(json_build_array(f.event_id, f.before_reviews, f.before_incorrect,
+    CASE WHEN f.applied_at + interval '14 days' > $2 AND EXISTS (
+        SELECT 1 FROM behavioral_events r WHERE r.user_id = u.user_id AND r.objective_id = f.objective_id AND r.type = 'card_reviewed'
+          AND r.occurred_at > $2 AND r.occurred_at < f.applied_at + interval '14 days')
+      THEN (SELECT json_build_array(count(*), count(*) FILTER (WHERE r.correct IS FALSE)) FROM behavioral_events r
+        WHERE r.user_id = u.user_id AND r.objective_id = f.objective_id AND r.type = 'card_reviewed' AND r.occurred_at > f.applied_at AND r.occurred_at <= $2)
+      ELSE json_build_array(f.after_reviews, f.after_incorrect) END))
+  FROM intervention_effects f WHERE f.user_id = u.user_id AND f.applied_at <= $2`;
 
 /**
  * $1 users; $2 now; $3–$6 now − 90 d, 30 d, 24 h, 7 d; $7 the first day of the load-snapshot
@@ -117,27 +99,27 @@ const INTERVENTION_EFFECTS = `
 const LOAD_DIGESTS = `
 SELECT u.user_id, a.rollups_ready,
   (SELECT json_build_array(json_agg(o.objective_id), json_agg(o.r90), json_agg(o.c90), json_agg(o.r30), json_agg(o.c30), sum(o.rs30), sum(o.rc30),
-      json_agg(${EPOCH_MS('o.latest_at')}), json_agg(${LAST_TEN}))
+      json_agg(${epochMs('o.latest_at')}), json_agg(${LAST_TEN}))
    FROM (${OBJECTIVE_WINDOWS}) o
    LEFT JOIN objective_latest_reviews l ON l.user_id = u.user_id AND l.objective_id = o.objective_id) AS objectives,
   (SELECT json_build_array(coalesce(sum(r.response_ms), 0)::float8, count(r.response_ms)) FROM behavioral_events r
      WHERE r.user_id = u.user_id AND r.type = 'card_reviewed' AND r.occurred_at > $5 AND r.occurred_at <= $2) AS response_24h,
-  (SELECT json_agg(${EVENT_ARRAY}) FROM (
+  (SELECT ${eventColumnsSql('e')} FROM (
      SELECT * FROM behavioral_events e WHERE e.user_id = u.user_id AND e.type IN ('mission_started', 'mission_completed', 'mission_abandoned', 'intervention_applied') AND e.occurred_at <= $2
      UNION ALL SELECT * FROM behavioral_events e WHERE e.user_id = u.user_id AND e.type = 'self_report' AND e.occurred_at > $4 AND e.occurred_at <= $2
      UNION ALL SELECT * FROM behavioral_events e WHERE e.user_id = u.user_id AND e.type IN ('content_viewed', 'search_performed') AND e.occurred_at > $6 AND e.occurred_at <= $2) e) AS events,
   (${INTERVENTION_EFFECTS}) AS intervention_effects,
-  (SELECT json_build_array(json_agg(s.session_id), json_agg(${EPOCH_MS('s.started_at')}), json_agg(${EPOCH_MS('s.ended_at')}), json_agg(s.cards_reviewed), json_agg(s.correct_count))
+  (SELECT json_build_array(json_agg(s.session_id), json_agg(${epochMs('s.started_at')}), json_agg(${epochMs('s.ended_at')}), json_agg(s.cards_reviewed), json_agg(s.correct_count))
    FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at <= $2 AND (s.started_at > $3 OR s.ended_at > $5)) AS sessions,
   (SELECT json_agg(json_build_array(to_char(c.day, 'YYYY-MM-DD'), c.load_score)) FROM cognitive_load_snapshots c
      WHERE c.user_id = u.user_id AND c.day >= $7::date) AS snapshots,
   (SELECT json_build_array(coalesce(sum(d.events), 0), coalesce(sum(d.sessions), 0)) FROM activity_days d WHERE d.user_id = u.user_id) AS activity,
   (SELECT count(*)::int FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at > $2) AS events_ahead,
   (SELECT count(*)::int FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at > $2) AS sessions_ahead,
-  ${EPOCH_MS(`GREATEST(
+  ${epochMs(`GREATEST(
      (SELECT max(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at <= $2),
      (SELECT max(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at <= $2))`)} AS last_activity_ms,
-  ${EPOCH_MS(`LEAST(
+  ${epochMs(`LEAST(
      (SELECT min(e.occurred_at) FROM behavioral_events e WHERE e.user_id = u.user_id AND e.occurred_at > $2),
      (SELECT min(s.ended_at) FROM study_sessions s WHERE s.user_id = u.user_id AND s.ended_at > $2))`)} AS next_visible_ms,
   coalesce(a.ingest_version, 0)::float8 AS watermark
@@ -155,8 +137,8 @@ interface DigestRecord {
   /** Columns of null when no objective was reviewed in the 90 days. */
   objectives: ObjectiveColumns;
   response_24h: [number, number];
-  events: EventArray[] | null;
-  intervention_effects: [string, number, number, number, number][] | null;
+  events: (unknown[] | null)[];
+  intervention_effects: [string, number, number, [number, number]][] | null;
   sessions: SessionColumns;
   snapshots: [string, number][] | null;
   /** All-time events and sessions by the activity days, rows ahead of now included. */
@@ -187,7 +169,7 @@ function toDigest(record: DigestRecord, now: Date): UserDigest {
   const objectives = record.objectives;
   // No prototype: event ids such as `__proto__` are valid Ids (SPEC 3).
   const interventionEffects: Record<string, InterventionEffect> = Object.create(null);
-  for (const [eventId, beforeReviews, beforeIncorrect, afterReviews, afterIncorrect] of record.intervention_effects ?? []) {
+  for (const [eventId, beforeReviews, beforeIncorrect, [afterReviews, afterIncorrect]] of record.intervention_effects ?? []) {
     interventionEffects[eventId] = { before: { reviews: beforeReviews, incorrect: beforeIncorrect }, after: { reviews: afterReviews, incorrect: afterIncorrect } };
   }
   return {
@@ -198,7 +180,7 @@ function toDigest(record: DigestRecord, now: Date): UserDigest {
       last24h: { sum: record.response_24h[0], count: record.response_24h[1] },
       last30d: { sum: objectives[5] ?? 0, count: objectives[6] ?? 0 },
     },
-    events: toEventRows(userId, record.events),
+    events: eventRowsFromColumns(userId, record.events),
     interventionEffects,
     sessions: toSessions(userId, record.sessions),
     storedLoadSnapshots: (record.snapshots ?? []).map(([day, loadScore]) => ({ day, loadScore })),

@@ -9,17 +9,13 @@
  * reviews of an objective come from the 90-day rows where they can, and only their older
  * part is read separately.
  */
-import type { EventType } from '../contracts/behavioral-event';
 import type { Queryable } from '../db/database';
 import { addDays, DAY_MS, utcDay } from '../aggregates/math';
 import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
+import { epochMs, eventArraySql, eventRowsFromArrays } from './event-columns';
 
-// One event as a JSON array (the positions of EVENT_FIELDS); occurred_at as epoch
-// milliseconds (the column has millisecond precision): no timestamp strings to parse.
-export const EVENT_ARRAY = `json_build_array(e.event_id, e.type, (extract(epoch from e.occurred_at) * 1000)::float8, e.objective_id, e.mission_id,
-  e.correct, e.response_ms, e.duration_ms::float8, e.success_score, e.stress, e.intervention_type, e.content_type)`;
-export const SESSION_ARRAY = `json_build_array(s.session_id, (extract(epoch from s.started_at) * 1000)::float8, (extract(epoch from s.ended_at) * 1000)::float8,
-  s.cards_reviewed, s.correct_count)`;
+const EVENT_ARRAY = eventArraySql('e');
+const SESSION_ARRAY = `json_build_array(s.session_id, ${epochMs('s.started_at')}, ${epochMs('s.ended_at')}, s.cards_reviewed, s.correct_count)`;
 const MISSION_TYPES = `('mission_started', 'mission_completed', 'mission_abandoned')`;
 
 /**
@@ -70,16 +66,15 @@ SELECT u.user_id,
   COALESCE((SELECT a.ingest_version FROM analytics_users a WHERE a.user_id = u.user_id), 0)::float8 AS watermark
 FROM unnest($1::varchar[]) AS u(user_id)`;
 
-export type EventArray = [string, string, number, string | null, string | null, boolean | null, number | null, number | null, number | null, number | null, string | null, string | null];
-export type SessionArray = [string, number, number, number, number];
+type SessionArray = [string, number, number, number, number];
 
 interface HistoryRecord {
   user_id: string;
-  recent: EventArray[] | null;
-  older_missions: EventArray[] | null;
-  older_interventions: EventArray[] | null;
-  older_latest_reviews: EventArray[] | null;
-  older_intervention_reviews: EventArray[] | null;
+  recent: unknown[][] | null;
+  older_missions: unknown[][] | null;
+  older_interventions: unknown[][] | null;
+  older_latest_reviews: unknown[][] | null;
+  older_intervention_reviews: unknown[][] | null;
   sessions: SessionArray[] | null;
   snapshots: [string, number][] | null;
   total_events: number;
@@ -98,26 +93,7 @@ export interface LoadedHistory {
   nextVisibleAt: Date | null;
 }
 
-export function toEventRows(userId: string, arrays: EventArray[] | null): EventRow[] {
-  if (!arrays) return [];
-  return arrays.map((a) => ({
-    eventId: a[0],
-    userId,
-    type: a[1] as EventType,
-    occurredAt: new Date(a[2]),
-    objectiveId: a[3],
-    missionId: a[4],
-    correct: a[5],
-    responseMs: a[6],
-    durationMs: a[7],
-    successScore: a[8],
-    stress: a[9],
-    interventionType: a[10],
-    contentType: a[11],
-  }));
-}
-
-export function toSessionRows(userId: string, arrays: SessionArray[] | null): SessionRow[] {
+function toSessionRows(userId: string, arrays: SessionArray[] | null): SessionRow[] {
   if (!arrays) return [];
   return arrays.map((a) => ({ sessionId: a[0], userId, startedAt: new Date(a[1]), endedAt: new Date(a[2]), cardsReviewed: a[3], correctCount: a[4] }));
 }
@@ -149,9 +125,9 @@ export function historyRows(history: UserHistory): number {
 
 function toHistory(record: HistoryRecord, now: Date): UserHistory {
   const userId = record.user_id;
-  const recentEvents = toEventRows(userId, record.recent);
-  const missionEvents = toEventRows(userId, record.older_missions);
-  const interventionEvents = toEventRows(userId, record.older_interventions);
+  const recentEvents = eventRowsFromArrays(userId, record.recent);
+  const missionEvents = eventRowsFromArrays(userId, record.older_missions);
+  const interventionEvents = eventRowsFromArrays(userId, record.older_interventions);
   // No prototype: objective ids such as `constructor` or `__proto__` are valid Ids (SPEC 3).
   const latestReviewsByObjective: Record<string, EventRow[]> = Object.create(null);
   for (const e of recentEvents) {
@@ -160,8 +136,8 @@ function toHistory(record: HistoryRecord, now: Date): UserHistory {
     else if (e.type === 'card_reviewed' && e.objectiveId !== null) (latestReviewsByObjective[e.objectiveId] ??= []).push(e);
   }
   // A superset of each objective's 10 latest reviews: the formulas keep the 10 latest.
-  for (const review of toEventRows(userId, record.older_latest_reviews)) latestReviewsByObjective[review.objectiveId!]!.push(review);
-  const interventionReviews = [...toEventRows(userId, record.older_intervention_reviews), ...reviewsInInterventionWindows(recentEvents, interventionEvents)];
+  for (const review of eventRowsFromArrays(userId, record.older_latest_reviews)) latestReviewsByObjective[review.objectiveId!]!.push(review);
+  const interventionReviews = [...eventRowsFromArrays(userId, record.older_intervention_reviews), ...reviewsInInterventionWindows(recentEvents, interventionEvents)];
   return {
     userId,
     now,

@@ -17,14 +17,18 @@ export interface TouchedRows {
   reviews: { userId: string; objectiveId: string; day: string }[];
   /** Any event stored or deleted (its occurredAt's UTC day), any session (its endedAt's). */
   activity: { userId: string; day: string }[];
+  /** Interventions stored or deleted (the reviews near one reach it through `reviews`). */
+  interventions: { userId: string; eventId: string }[];
 }
 
 /**
- * $1–$3: the reviewed (user, objective, day) keys; $4–$5: the (user, day) keys of activity.
- * For each key, the covering rollup row is recomputed from raw rows: written when its rows
- * exist, deleted when none are left (retention). A week is the ISO week of a touched day,
- * recomputed from the raw rows of its 7 days (not from the day rows: every rollup row rests
- * on raw rows alone). Days and weeks are UTC, whatever the session's time zone.
+ * $1–$3: the reviewed (user, objective, day) keys; $4–$5: the (user, day) keys of activity;
+ * $6–$7: the (user, event id) of interventions stored or deleted. For each key, the covering
+ * rollup row is recomputed from raw rows: written when its rows exist, deleted when none are
+ * left (retention). A week is the ISO week of a touched day, recomputed from the raw rows of
+ * its 7 days (not from the day rows: every rollup row rests on raw rows alone). An
+ * intervention's effect is recomputed when it, or a review of its objective within 14 days
+ * of it, changed. Days and weeks are UTC, whatever the session's time zone.
  */
 const REFRESH_ROLLUPS = `
 WITH review_keys AS (
@@ -84,23 +88,58 @@ WITH review_keys AS (
   ON CONFLICT (user_id, day) DO UPDATE SET events = EXCLUDED.events, sessions = EXCLUDED.sessions
 ), emptied_activity AS (
   DELETE FROM activity_days t USING activity_counts c WHERE c.events + c.sessions = 0 AND t.user_id = c.u AND t.day = c.d
+), effect_keys AS (
+  SELECT k.u, k.e FROM unnest($6::varchar[], $7::varchar[]) AS k(u, e)
+  UNION
+  SELECT i.user_id, i.event_id FROM review_keys k JOIN behavioral_events i
+    ON i.user_id = k.u AND i.objective_id = k.o AND i.type = 'intervention_applied'
+   AND i.occurred_at > (k.d::timestamp AT TIME ZONE 'UTC') - interval '14 days' AND i.occurred_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC') + interval '14 days'
+), effect_counts AS (
+  SELECT k.u, k.e, i.objective_id, i.occurred_at AS applied_at, b.*, a.*
+  FROM effect_keys k
+  LEFT JOIN behavioral_events i ON i.event_id = k.e AND i.user_id = k.u AND i.type = 'intervention_applied' AND i.objective_id IS NOT NULL
+  LEFT JOIN LATERAL (
+    SELECT count(*)::int AS before_reviews, count(*) FILTER (WHERE r.correct IS FALSE)::int AS before_incorrect FROM behavioral_events r
+    WHERE r.user_id = k.u AND r.objective_id = i.objective_id AND r.type = 'card_reviewed'
+      AND r.occurred_at > i.occurred_at - interval '14 days' AND r.occurred_at < i.occurred_at) b ON true
+  LEFT JOIN LATERAL (
+    SELECT count(*)::int AS after_reviews, count(*) FILTER (WHERE r.correct IS FALSE)::int AS after_incorrect FROM behavioral_events r
+    WHERE r.user_id = k.u AND r.objective_id = i.objective_id AND r.type = 'card_reviewed'
+      AND r.occurred_at > i.occurred_at AND r.occurred_at < i.occurred_at + interval '14 days') a ON true
+), saved_effects AS (
+  INSERT INTO intervention_effects (user_id, event_id, objective_id, applied_at, before_reviews, before_incorrect, after_reviews, after_incorrect)
+  SELECT u, e, objective_id, applied_at, before_reviews, before_incorrect, after_reviews, after_incorrect FROM effect_counts WHERE objective_id IS NOT NULL
+  ON CONFLICT (user_id, event_id) DO UPDATE SET objective_id = EXCLUDED.objective_id, applied_at = EXCLUDED.applied_at,
+    before_reviews = EXCLUDED.before_reviews, before_incorrect = EXCLUDED.before_incorrect, after_reviews = EXCLUDED.after_reviews, after_incorrect = EXCLUDED.after_incorrect
+), emptied_effects AS (
+  DELETE FROM intervention_effects t USING effect_counts c WHERE c.objective_id IS NULL AND t.user_id = c.u AND t.event_id = c.e
 )
 SELECT 1`;
 
 /** Recomputes every rollup row the touched rows fall in. Run it in the transaction that stored or deleted them, after them. */
 export async function refreshRollups(db: Queryable, touched: TouchedRows): Promise<void> {
-  if (touched.reviews.length === 0 && touched.activity.length === 0) return;
-  const { reviews, activity } = touched;
+  const { reviews, activity, interventions } = touched;
+  if (reviews.length === 0 && activity.length === 0 && interventions.length === 0) return;
   await db.query({
     name: 'refresh-rollups',
     text: REFRESH_ROLLUPS,
-    values: [reviews.map((r) => r.userId), reviews.map((r) => r.objectiveId), reviews.map((r) => r.day), activity.map((a) => a.userId), activity.map((a) => a.day)],
+    values: [
+      reviews.map((r) => r.userId),
+      reviews.map((r) => r.objectiveId),
+      reviews.map((r) => r.day),
+      activity.map((a) => a.userId),
+      activity.map((a) => a.day),
+      interventions.map((i) => i.userId),
+      interventions.map((i) => i.eventId),
+    ],
   });
 }
 
 /** A raw row as an INSERT or DELETE … RETURNING reports it: what it touches. */
 export interface ChangedRow {
   user_id: string;
+  /** An event's id; null for a session. */
+  event_id: string | null;
   type: string | null;
   objective_id: string | null;
   /** The UTC day of its occurredAt (events) or endedAt (sessions), YYYY-MM-DD. */
@@ -108,25 +147,26 @@ export interface ChangedRow {
 }
 
 /** The RETURNING list that gives ChangedRow for behavioral_events. */
-export const CHANGED_EVENT_COLUMNS = `user_id, type, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+export const CHANGED_EVENT_COLUMNS = `user_id, event_id, type, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
 /** The RETURNING list that gives ChangedRow for study_sessions. */
-export const CHANGED_SESSION_COLUMNS = `user_id, NULL::varchar AS type, NULL::varchar AS objective_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+export const CHANGED_SESSION_COLUMNS = `user_id, NULL::varchar AS event_id, NULL::varchar AS type, NULL::varchar AS objective_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
 
-/** What changed rows touch: every row its activity day; card reviews their review day. */
+/** What changed rows touch: every row its activity day; card reviews their review day; interventions their effect. */
 export function touchedBy(rows: readonly ChangedRow[]): TouchedRows {
   return {
     reviews: rows.flatMap((r) => (r.type === 'card_reviewed' && r.objective_id !== null ? [{ userId: r.user_id, objectiveId: r.objective_id, day: r.day }] : [])),
     activity: rows.map((r) => ({ userId: r.user_id, day: r.day })),
+    interventions: rows.flatMap((r) => (r.type === 'intervention_applied' && r.event_id !== null ? [{ userId: r.user_id, eventId: r.event_id }] : [])),
   };
 }
 
-/** Every key of a user's raw rows: what a rebuild refreshes. */
+/** Every key of a user's raw rows: what a rebuild refreshes (one row per review day, activity day and intervention). */
 const ALL_KEYS_OF_USER = `
-SELECT DISTINCT user_id, CASE WHEN type = 'card_reviewed' THEN type END AS type, CASE WHEN type = 'card_reviewed' THEN objective_id END AS objective_id,
-  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
+SELECT DISTINCT user_id, CASE WHEN type = 'intervention_applied' THEN event_id END AS event_id, CASE WHEN type IN ('card_reviewed', 'intervention_applied') THEN type END AS type,
+  CASE WHEN type = 'card_reviewed' THEN objective_id END AS objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
 FROM behavioral_events WHERE user_id = $1
 UNION
-SELECT DISTINCT user_id, NULL, NULL, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM study_sessions WHERE user_id = $1`;
+SELECT DISTINCT user_id, NULL, NULL, NULL, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM study_sessions WHERE user_id = $1`;
 
 /**
  * Rebuilds one user's rollups from all of their raw rows and marks them ready, so the
@@ -139,7 +179,7 @@ export async function rebuildUserRollups(pool: TransactionPool, userId: string):
   return inTransaction(pool, async (client) => {
     const locked = await client.query('UPDATE analytics_users SET rollups_ready = true WHERE user_id = $1', [userId]);
     if ((locked.rowCount ?? 0) === 0) return false;
-    for (const table of ['card_review_days', 'card_review_weeks', 'objective_latest_reviews', 'activity_days']) {
+    for (const table of ['card_review_days', 'card_review_weeks', 'objective_latest_reviews', 'activity_days', 'intervention_effects']) {
       await client.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
     }
     const { rows } = await client.query<ChangedRow>(ALL_KEYS_OF_USER, [userId]);

@@ -48,6 +48,20 @@ CREATE TABLE "objective_latest_reviews" (
 );
 
 -- CreateTable
+CREATE TABLE "intervention_effects" (
+    "user_id" VARCHAR(64) NOT NULL,
+    "event_id" VARCHAR(64) NOT NULL,
+    "objective_id" VARCHAR(64) NOT NULL,
+    "applied_at" TIMESTAMPTZ(3) NOT NULL,
+    "before_reviews" INTEGER NOT NULL,
+    "before_incorrect" INTEGER NOT NULL,
+    "after_reviews" INTEGER NOT NULL,
+    "after_incorrect" INTEGER NOT NULL,
+
+    CONSTRAINT "intervention_effects_pkey" PRIMARY KEY ("user_id","event_id")
+);
+
+-- CreateTable
 CREATE TABLE "activity_days" (
     "user_id" VARCHAR(64) NOT NULL,
     "day" DATE NOT NULL,
@@ -62,6 +76,9 @@ CREATE INDEX "card_review_days_covering_idx" ON "card_review_days"("user_id", "d
 
 -- CreateIndex
 CREATE INDEX "card_review_weeks_covering_idx" ON "card_review_weeks"("user_id", "week", "objective_id", "reviews", "correct", "incorrect", "response_ms_sum", "response_ms_count", "latest_at");
+
+-- CreateIndex
+CREATE INDEX "intervention_effects_user_objective_time_idx" ON "intervention_effects"("user_id", "objective_id", "applied_at");
 
 -- Today's rows are rewritten by every ingest; the pages of past days must become all-visible
 -- soon after, so the windows' sums stay index-only scans: vacuum these small tables early.
