@@ -54,28 +54,37 @@ function eventValues(event: BehavioralEvent): unknown[] {
 
 /**
  * Takes the users' row locks (analytics_users, in id order, so concurrent batches cannot
- * deadlock) as a batch's first statement, recording their latest activity and bumping
- * their ingest_version: the batch's rows and rollups commit with the new version, so a
- * computation whose snapshot sees it sees them too, and its watermark orders it after
- * every computation that could have missed them. A user seen for the first time with no
- * raw rows yet has rollups covering all their rows from this batch on (rollups_ready).
+ * deadlock on them), recording their latest activity and bumping their ingest_version: the
+ * batch's rows and rollups commit with the new version, so a computation whose snapshot
+ * sees it sees them too, and its watermark orders it after every computation that could
+ * have missed them. A user seen for the first time with no other raw rows has rollups
+ * covering all their rows from this batch on (rollups_ready).
  */
-async function lockUsers(db: Queryable, activity: { userId: string; at: string }[]): Promise<void> {
+async function lockUsers(db: Queryable, activity: { userId: string; at: string }[], batch: ChangedRow[]): Promise<void> {
   await db.query(
     `INSERT INTO analytics_users (user_id, last_activity_at, ingest_version, rollups_ready)
-     SELECT u, max(t), 1, NOT EXISTS (SELECT 1 FROM behavioral_events e WHERE e.user_id = u) AND NOT EXISTS (SELECT 1 FROM study_sessions s WHERE s.user_id = u)
+     SELECT u, max(t), 1,
+       NOT EXISTS (SELECT 1 FROM behavioral_events e WHERE e.user_id = u AND NOT e.event_id = ANY($3::varchar[]))
+       AND NOT EXISTS (SELECT 1 FROM study_sessions s WHERE s.user_id = u AND NOT s.session_id = ANY($4::varchar[]))
      FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
      ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
        ingest_version = analytics_users.ingest_version + 1`,
-    columns(activity, (a) => [a.userId, a.at]),
+    [...columns(activity, (a) => [a.userId, a.at]), batch.flatMap((r) => (r.event_id === null ? [] : [r.event_id])), batch.flatMap((r) => (r.session_id === null ? [] : [r.session_id]))],
   );
 }
 
-/** Stores a batch of rows in one transaction: users locked, rows inserted (new ones reported by RETURNING), rollups refreshed. */
+/**
+ * Stores a batch of rows in one transaction: the rows (new ones reported by RETURNING),
+ * then the users' row locks, then the rollups they fall in. Rows first: a transaction
+ * waiting on another's uncommitted duplicate holds no user lock yet, so the two cannot
+ * deadlock; the refresh comes after the lock, so its snapshot holds every row committed by
+ * the transactions that refreshed these users before, and the last to refresh a rollup
+ * counts every row of it.
+ */
 async function storeBatch(pool: TransactionPool, activity: { userId: string; at: string }[], insert: (db: Queryable) => Promise<ChangedRow[]>): Promise<InsertResult> {
   return inTransaction(pool, async (client) => {
-    await lockUsers(client, activity);
     const inserted = await insert(client);
+    await lockUsers(client, activity, inserted);
     // Only new rows change a rollup: a duplicate's rollups were refreshed in the transaction that stored it.
     await refreshRollups(client, touchedBy(inserted));
     return { inserted: inserted.length, userIds: [...new Set(inserted.map((r) => r.user_id))] };

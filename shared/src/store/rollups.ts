@@ -91,9 +91,11 @@ WITH review_keys AS (
 ), effect_keys AS (
   SELECT k.u, k.e FROM unnest($6::varchar[], $7::varchar[]) AS k(u, e)
   UNION
-  SELECT i.user_id, i.event_id FROM review_keys k JOIN behavioral_events i
-    ON i.user_id = k.u AND i.objective_id = k.o AND i.type = 'intervention_applied'
-   AND i.occurred_at > (k.d::timestamp AT TIME ZONE 'UTC') - interval '14 days' AND i.occurred_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC') + interval '14 days'
+  -- Interventions near a review, found by their effect rows (every stored intervention that
+  -- names an objective has one; one stored in this same batch is among $6–$7 already).
+  SELECT f.user_id, f.event_id FROM review_keys k JOIN intervention_effects f
+    ON f.user_id = k.u AND f.objective_id = k.o
+   AND f.applied_at > (k.d::timestamp AT TIME ZONE 'UTC') - interval '14 days' AND f.applied_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC') + interval '14 days'
 ), effect_counts AS (
   SELECT k.u, k.e, i.objective_id, i.occurred_at AS applied_at, b.*, a.*
   FROM effect_keys k
@@ -140,6 +142,8 @@ export interface ChangedRow {
   user_id: string;
   /** An event's id; null for a session. */
   event_id: string | null;
+  /** A session's id; null for an event. */
+  session_id: string | null;
   type: string | null;
   objective_id: string | null;
   /** The UTC day of its occurredAt (events) or endedAt (sessions), YYYY-MM-DD. */
@@ -147,9 +151,9 @@ export interface ChangedRow {
 }
 
 /** The RETURNING list that gives ChangedRow for behavioral_events. */
-export const CHANGED_EVENT_COLUMNS = `user_id, event_id, type, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+export const CHANGED_EVENT_COLUMNS = `user_id, event_id, NULL::varchar AS session_id, type, objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
 /** The RETURNING list that gives ChangedRow for study_sessions. */
-export const CHANGED_SESSION_COLUMNS = `user_id, NULL::varchar AS event_id, NULL::varchar AS type, NULL::varchar AS objective_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
+export const CHANGED_SESSION_COLUMNS = `user_id, NULL::varchar AS event_id, session_id, NULL::varchar AS type, NULL::varchar AS objective_id, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`;
 
 /** What changed rows touch: every row its activity day; card reviews their review day; interventions their effect. */
 export function touchedBy(rows: readonly ChangedRow[]): TouchedRows {
@@ -162,11 +166,11 @@ export function touchedBy(rows: readonly ChangedRow[]): TouchedRows {
 
 /** Every key of a user's raw rows: what a rebuild refreshes (one row per review day, activity day and intervention). */
 const ALL_KEYS_OF_USER = `
-SELECT DISTINCT user_id, CASE WHEN type = 'intervention_applied' THEN event_id END AS event_id, CASE WHEN type IN ('card_reviewed', 'intervention_applied') THEN type END AS type,
+SELECT DISTINCT user_id, CASE WHEN type = 'intervention_applied' THEN event_id END AS event_id, NULL::varchar AS session_id, CASE WHEN type IN ('card_reviewed', 'intervention_applied') THEN type END AS type,
   CASE WHEN type = 'card_reviewed' THEN objective_id END AS objective_id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
 FROM behavioral_events WHERE user_id = $1
 UNION
-SELECT DISTINCT user_id, NULL, NULL, NULL, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM study_sessions WHERE user_id = $1`;
+SELECT DISTINCT user_id, NULL, NULL, NULL, NULL, to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM study_sessions WHERE user_id = $1`;
 
 /**
  * Rebuilds one user's rollups from all of their raw rows and marks them ready, so the
