@@ -53,77 +53,70 @@ function eventValues(event: BehavioralEvent): unknown[] {
 }
 
 /**
- * Takes the users' row locks (analytics_users, in id order, so concurrent batches cannot
- * deadlock on them), recording their latest activity and bumping their ingest_version: the
- * batch's rows and rollups commit with the new version, so a computation whose snapshot
- * sees it sees them too, and its watermark orders it after every computation that could
- * have missed them. A user seen for the first time with no other raw rows has rollups
- * covering all their rows from this batch on (rollups_ready).
+ * The batch's users' row locks (analytics_users, in id order, so concurrent batches cannot
+ * deadlock on them), as a CTE of the statement that stores the rows: it records their
+ * latest activity and bumps their ingest_version, so the rows and rollups commit with the
+ * new version and a computation whose snapshot sees it sees them too (its watermark orders
+ * it after every computation that could have missed them). `users` and `times` name the
+ * statement's parameters holding each row's user and time. A user seen for the first time
+ * with no raw row stored before has rollups covering all their rows from this batch on
+ * (rollups_ready); the statement's snapshot does not see its own rows.
  */
-async function lockUsers(db: Queryable, activity: { userId: string; at: string }[], batch: ChangedRow[]): Promise<void> {
-  await db.query(
-    `INSERT INTO analytics_users (user_id, last_activity_at, ingest_version, rollups_ready)
-     SELECT u, max(t), 1,
-       NOT EXISTS (SELECT 1 FROM behavioral_events e WHERE e.user_id = u AND NOT e.event_id = ANY($3::varchar[]))
-       AND NOT EXISTS (SELECT 1 FROM study_sessions s WHERE s.user_id = u AND NOT s.session_id = ANY($4::varchar[]))
-     FROM unnest($1::varchar[], $2::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
-     ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
-       ingest_version = analytics_users.ingest_version + 1`,
-    [...columns(activity, (a) => [a.userId, a.at]), batch.flatMap((r) => (r.event_id === null ? [] : [r.event_id])), batch.flatMap((r) => (r.session_id === null ? [] : [r.session_id]))],
-  );
-}
+const lockUsers = (users: string, times: string) => `
+  INSERT INTO analytics_users (user_id, last_activity_at, ingest_version, rollups_ready)
+  SELECT u, max(t), 1, NOT EXISTS (SELECT 1 FROM behavioral_events e WHERE e.user_id = u) AND NOT EXISTS (SELECT 1 FROM study_sessions s WHERE s.user_id = u)
+  FROM unnest(${users}::varchar[], ${times}::timestamptz[]) AS x(u, t) GROUP BY u ORDER BY u
+  ON CONFLICT (user_id) DO UPDATE SET last_activity_at = GREATEST(analytics_users.last_activity_at, EXCLUDED.last_activity_at),
+    ingest_version = analytics_users.ingest_version + 1`;
 
 /**
- * Stores a batch of rows in one transaction: the rows (new ones reported by RETURNING),
- * then the users' row locks, then the rollups they fall in. Rows first: a transaction
- * waiting on another's uncommitted duplicate holds no user lock yet, so the two cannot
- * deadlock; the refresh comes after the lock, so its snapshot holds every row committed by
- * the transactions that refreshed these users before, and the last to refresh a rollup
- * counts every row of it.
+ * Stores a batch of rows in one transaction: one statement inserts the rows (new ones
+ * reported by RETURNING) and takes the users' locks, the next refreshes the rollups the new
+ * rows fall in. Its snapshot is taken after the locks: it holds every row committed by the
+ * transactions that refreshed these users before, so the last to refresh a rollup counts
+ * every row of it. No two batches can deadlock: both parts of the first statement run in
+ * the same order in every batch, and in either order a batch waiting on another's
+ * uncommitted duplicate row (a redelivered event) never holds a lock that other one waits
+ * for — they share the duplicate's user, whose lock the first to get it holds until commit.
  */
-async function storeBatch(pool: TransactionPool, activity: { userId: string; at: string }[], insert: (db: Queryable) => Promise<ChangedRow[]>): Promise<InsertResult> {
+async function storeBatch(pool: TransactionPool, insert: (db: Queryable) => Promise<ChangedRow[]>): Promise<InsertResult> {
   return inTransaction(pool, async (client) => {
     const inserted = await insert(client);
-    await lockUsers(client, activity, inserted);
     // Only new rows change a rollup: a duplicate's rollups were refreshed in the transaction that stored it.
     await refreshRollups(client, touchedBy(inserted));
     return { inserted: inserted.length, userIds: [...new Set(inserted.map((r) => r.user_id))] };
   });
 }
 
+const INSERT_EVENTS = `
+WITH locked AS (${lockUsers('$2', '$4')})
+INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
+  correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[], $7::varchar[],
+  $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING ${CHANGED_EVENT_COLUMNS}`;
+
 export async function insertEvents(pool: TransactionPool, events: BehavioralEvent[]): Promise<InsertResult> {
   if (events.length === 0) return { inserted: 0, userIds: [] };
-  return storeBatch(pool, events.map((e) => ({ userId: e.userId, at: e.occurredAt })), async (db) => {
-    const result = await db.query<ChangedRow>(
-      `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
-         correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[], $7::varchar[],
-         $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING ${CHANGED_EVENT_COLUMNS}`,
-      columns(events, eventValues),
-    );
-    return result.rows;
-  });
+  return storeBatch(pool, async (db) => (await db.query<ChangedRow>({ name: 'insert-events', text: INSERT_EVENTS, values: columns(events, eventValues) })).rows);
 }
+
+const INSERT_SESSIONS = `
+WITH locked AS (${lockUsers('$2', '$4')})
+INSERT INTO study_sessions (session_id, user_id, started_at, ended_at, cards_reviewed, correct_count, avg_response_ms, mission_id, objective_ids)
+SELECT s, u, st, en, c, k, a, m, COALESCE((SELECT array_agg(x) FROM jsonb_array_elements_text(o) x), ARRAY[]::varchar[])
+FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::varchar[], $9::jsonb[])
+  AS x(s, u, st, en, c, k, a, m, o)
+ON CONFLICT (session_id) DO NOTHING
+RETURNING ${CHANGED_SESSION_COLUMNS}`;
 
 export async function insertSessions(pool: TransactionPool, sessions: SessionCompleted[]): Promise<InsertResult> {
   if (sessions.length === 0) return { inserted: 0, userIds: [] };
-  return storeBatch(pool, sessions.map((s) => ({ userId: s.userId, at: s.endedAt })), async (db) => {
-    const result = await db.query<ChangedRow>(
-      `INSERT INTO study_sessions (session_id, user_id, started_at, ended_at, cards_reviewed, correct_count, avg_response_ms, mission_id, objective_ids)
-       SELECT s, u, st, en, c, k, a, m, COALESCE((SELECT array_agg(x) FROM jsonb_array_elements_text(o) x), ARRAY[]::varchar[])
-       FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[], $8::varchar[], $9::jsonb[])
-         AS x(s, u, st, en, c, k, a, m, o)
-       ON CONFLICT (session_id) DO NOTHING
-       RETURNING ${CHANGED_SESSION_COLUMNS}`,
-      columns(sessions, (s) => [s.sessionId, s.userId, s.startedAt, s.endedAt, s.cardsReviewed, s.correctCount, s.avgResponseMs, s.missionId, JSON.stringify(s.objectiveIds ?? [])]),
-    );
-    return result.rows;
-  });
+  const values = columns(sessions, (s) => [s.sessionId, s.userId, s.startedAt, s.endedAt, s.cardsReviewed, s.correctCount, s.avgResponseMs, s.missionId, JSON.stringify(s.objectiveIds ?? [])]);
+  return storeBatch(pool, async (db) => (await db.query<ChangedRow>({ name: 'insert-sessions', text: INSERT_SESSIONS, values })).rows);
 }
 
-/** How many of a user's raw rows were received after `since` (all of them when null). */
 export async function countRowsReceivedSince(db: Queryable, userId: string, since: Date | null): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT (SELECT count(*) FROM behavioral_events WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2))
