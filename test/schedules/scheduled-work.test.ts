@@ -173,6 +173,29 @@ describe('maintenance tasks', () => {
     return { events: events.rows.map((r) => r.event_id), sessions: sessions.rows.map((r) => r.session_id), snapshotDays: days.rows.map((r) => r.day) };
   }
 
+  it('build-rollups builds the rollups of users stored before they existed, and of nobody else', async () => {
+    const pool = system.infra.db.pool;
+    // Stored by an earlier version: raw rows and analytics_users, no rollups.
+    await addUsers([['stored-before', ago(DAY_MS)]]);
+    await pool.query(
+      `INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, objective_id, correct, response_ms)
+       SELECT 'sb-' || g, 'stored-before', 'card_reviewed', $1::timestamptz - g * interval '5 hours', 'o' || (g % 4), g % 3 <> 0, 900 FROM generate_series(1, 60) g`,
+      [ago(HOUR_MS)],
+    );
+    const state = async () =>
+      (
+        await pool.query<{ ready: boolean; days: number }>(
+          `SELECT rollups_ready AS ready, (SELECT count(*)::int FROM card_review_days WHERE user_id = 'stored-before') AS days FROM analytics_users WHERE user_id = 'stored-before'`,
+        )
+      ).rows[0];
+    expect(await state()).toEqual({ ready: false, days: 0 });
+    expect(await run('build-rollups', deps())).toEqual({ usersBuilt: 1 });
+    const built = await state();
+    expect(built!.ready).toBe(true);
+    expect(built!.days).toBeGreaterThan(10);
+    expect(await run('build-rollups', deps())).toEqual({ usersBuilt: 0 });
+  });
+
   it('retention keeps raw rows by default and trims load snapshots older than RETENTION_SNAPSHOT_DAYS', async () => {
     await seedRetentionData();
     const result = await run('retention', deps());

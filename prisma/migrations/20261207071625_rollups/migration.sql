@@ -1,8 +1,10 @@
 -- Rollups: what a recompute reads instead of months of raw rows (SPEC 6), each row
 -- recomputed from the raw rows it covers in the transaction that stores or deletes them
 -- (shared/src/store/rollups.ts). Users stored before this migration keep being computed from
--- their raw rows (rollups_ready false) until `pnpm recompute -- --build-rollups` builds
--- theirs; users first seen after it have rollups from their first row on.
+-- their raw rows (rollups_ready false) until theirs are built: by the workers in the
+-- background once they start (the build-rollups maintenance task), or by
+-- `pnpm recompute -- --build-rollups` with a progress bar. Users first seen after it have
+-- rollups from their first row on.
 -- AlterTable
 ALTER TABLE "analytics_users" ADD COLUMN     "rollups_ready" BOOLEAN NOT NULL DEFAULT false;
 

@@ -4,6 +4,7 @@ import type { Database } from '@shared/db/database';
 import { addDays, DAY_MS, HOUR_MS, utcDay } from '@shared/aggregates/math';
 import { enqueueRecomputes as enqueueRecomputeJobs } from '@shared/recompute/recompute-queue';
 import { countUsers, userPages } from '@shared/store/user-pages';
+import { rebuildUserRollups } from '@shared/store/rollups';
 import { deleteLoadSnapshotsBefore } from '@shared/store/aggregate-store';
 import { deleteRawRowsBefore, usersWhoUsuallyStudyAt } from '@shared/store/event-store';
 
@@ -13,7 +14,7 @@ import { deleteRawRowsBefore, usersWhoUsuallyStudyAt } from '@shared/store/event
  * cutoff is taken from the task's clock (`now`), so a task run with a pinned clock
  * behaves as it would at that time.
  */
-export const MAINTENANCE_TASKS = ['nightly-recompute', 'retention', 'cache-warming'] as const;
+export const MAINTENANCE_TASKS = ['nightly-recompute', 'retention', 'cache-warming', 'build-rollups'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export interface MaintenanceDeps {
@@ -112,6 +113,23 @@ async function cacheWarming(_job: Job, deps: MaintenanceDeps) {
   return { usersWarmed: userIds.length, hour: nextHour };
 }
 
+/**
+ * Builds the rollups of users stored before they existed, so their recomputes stop reading
+ * every raw row (what `pnpm recompute -- --build-rollups` does, here in the background after
+ * an upgrade, with progress in Bull Board). Each user in its own transaction: an interrupted
+ * run leaves users built or untouched, and the next run takes the rest.
+ */
+async function buildRollups(job: Job, deps: MaintenanceDeps) {
+  const total = await countUsers(deps.db.pool, { withoutRollups: true });
+  let built = 0;
+  for await (const page of userPages(deps.db.pool, { withoutRollups: true })) {
+    for (const userId of page) if (await rebuildUserRollups(deps.db.pool, userId)) built += 1;
+    await job.updateProgress(Math.min(99, Math.round((100 * built) / Math.max(total, 1))));
+  }
+  await job.updateProgress(100);
+  return { usersBuilt: built };
+}
+
 export async function runMaintenanceTask(task: string, job: Job, deps: MaintenanceDeps): Promise<unknown> {
   switch (task) {
     case 'nightly-recompute':
@@ -120,6 +138,8 @@ export async function runMaintenanceTask(task: string, job: Job, deps: Maintenan
       return retention(job, deps);
     case 'cache-warming':
       return cacheWarming(job, deps);
+    case 'build-rollups':
+      return buildRollups(job, deps);
     default:
       throw new Error(`unknown maintenance task ${JSON.stringify(task)}`);
   }

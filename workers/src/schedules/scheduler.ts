@@ -45,6 +45,12 @@ export function startScheduler(deps: { config: Pick<Config, 'cron'>; maintenance
       { timezone: 'UTC', name: task, noOverlap: true },
     ),
   );
+  // Once at start (one job for every process started in the same minute): the rollups of
+  // users stored before an upgrade are built in the background; with none to build, the job
+  // ends at once.
+  void enqueueTick(deps.maintenanceQueue, 'build-rollups', new Date(Math.floor(Date.now() / 60_000) * 60_000)).catch((error: Error) =>
+    deps.logger.warn({ task: 'build-rollups', err: error.message }, 'could not enqueue a scheduled task'),
+  );
   let stopped: Promise<void> | undefined;
   return {
     stop() {
