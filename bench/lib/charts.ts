@@ -4,6 +4,7 @@
  * beside the bare route. Vega-Lite specs rendered to SVG in Node by Vega's headless view (no
  * browser, no canvas: text widths are estimated).
  */
+import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseVega, View } from 'vega';
@@ -143,7 +144,7 @@ function readsChart(r: ReadsResult, subtitle: string): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: 'Reads per cache tier beside the bare route',
-      subtitle: [subtitle, `GET /api/analytics/behavioral-insights/dashboard, ${r.connections} connections; (n×) = ÷ bare Express`],
+      subtitle: [subtitle, `GET /api/analytics/${DASHBOARD_AGGREGATE}, ${r.connections} connections; (n×) = ÷ bare Express`],
     },
     width: WIDTH,
     height: HEIGHT,

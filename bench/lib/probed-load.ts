@@ -1,3 +1,4 @@
+import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
 import { BENCH_KEYS, type BenchSystem } from './bench-system';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { eventAt } from './event-factory';
@@ -196,7 +197,7 @@ export class ProbedLoad {
   }
 
   private async eventsVisible(userId: string): Promise<number> {
-    const url = `${this.system.main.baseUrl}/api/analytics/behavioral-insights/dashboard?userId=${userId}`;
+    const url = `${this.system.main.baseUrl}/api/analytics/${DASHBOARD_AGGREGATE}?userId=${userId}`;
     return (await requestJson<Dashboard>(url, { key: BENCH_KEYS.read })).data.totals.events;
   }
 }

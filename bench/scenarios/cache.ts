@@ -1,3 +1,5 @@
+import { AGGREGATES, DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
+import { NO_PERIOD } from '@shared/contracts/analytics-query';
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyDigest } from '@shared/aggregates/user-digest';
 import { ReadCache } from '@shared/cache/read-cache';
@@ -23,11 +25,11 @@ export async function runCacheBench({ system, quick, progress }: ScenarioContext
   const durationMs = quick ? 1_000 : 3_000;
   const prefix = 'benchmicro';
   const userId = 'micro-user';
-  const key = cacheKey(prefix, { userId, aggregate: 'behavioral-insights/dashboard', period: '-' });
+  const key = cacheKey(prefix, { userId, aggregate: DASHBOARD_AGGREGATE, period: NO_PERIOD });
   // A real dashboard value: the size of what the API caches.
-  const value = computeUserAggregates(emptyDigest(userId, new Date())).entries.find((e) => e.aggregate === 'behavioral-insights/dashboard')!.data;
+  const value = computeUserAggregates(emptyDigest(userId, new Date())).entries.find((e) => e.aggregate === DASHBOARD_AGGREGATE)!.data;
   const loader = async () => value;
-  const options = { queryType: 'analyticsUserData' as const };
+  const options = { ttlClass: AGGREGATES[DASHBOARD_AGGREGATE].ttlClass };
   const toMicro = (m: { opsPerSec: number; p50Ns: number }): MicroResult => ({ opsPerSec: Math.round(m.opsPerSec), p50Ns: round(m.p50Ns, 1) });
 
   const keys = userKeySpace(prefix);

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { cacheKey } from '@shared/contracts/cache-keys';
-import { AGGREGATE_NAMES, QUERY_TYPE_BY_AGGREGATE, type AggregateName } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, AGGREGATES, type AggregateName } from '@shared/aggregates/registry';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
 import { BENCH_KEYS, type BenchSystem } from '../lib/bench-system';
@@ -69,7 +69,7 @@ async function seedUsers(system: BenchSystem, progress: (m: string) => void): Pr
             entries: rows.map((row) => ({
               key: cacheKey(config.cachePrefix, { userId, aggregate: row.aggregate, period: row.period }),
               json: JSON.stringify({ data: row.data, computedAt: row.computed_at.toISOString() }),
-              queryType: QUERY_TYPE_BY_AGGREGATE[row.aggregate],
+              ttlClass: AGGREGATES[row.aggregate].ttlClass,
             })),
           },
         ]);

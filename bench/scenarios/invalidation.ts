@@ -1,7 +1,7 @@
 import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregates';
 import { emptyDigest } from '@shared/aggregates/user-digest';
 import { cacheKey } from '@shared/contracts/cache-keys';
-import { QUERY_TYPE_BY_AGGREGATE } from '@shared/contracts/analytics-query';
+import { AGGREGATES } from '@shared/aggregates/registry';
 import type { RedisClient } from '@shared/redis/redis-connection';
 import { msSince, round, summarize } from '../lib/stats';
 import type { InvalidationResult } from '../lib/results';
@@ -55,7 +55,7 @@ export async function runInvalidation({ system, quick, progress }: ScenarioConte
   const entries = computed.entries.map((entry) => ({
     key: cacheKey(prefix, { userId, aggregate: entry.aggregate, period: entry.period }),
     json: JSON.stringify({ data: entry.data, computedAt: computed.computedAt }),
-    queryType: QUERY_TYPE_BY_AGGREGATE[entry.aggregate],
+    ttlClass: AGGREGATES[entry.aggregate].ttlClass,
   }));
   const refill = () => cache.writeThroughUsers([{ userId, entries }]);
   const entriesLeft = () => redis.exists(...entries.map((e) => e.key));

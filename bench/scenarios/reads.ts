@@ -1,3 +1,4 @@
+import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -15,7 +16,7 @@ import { round, summarize } from '../lib/stats';
 import { seededRandom } from '../lib/zipf';
 
 /**
- * GET /api/analytics/behavioral-insights/dashboard under autocannon (in a child process),
+ * GET /api/analytics/<the dashboard aggregate> under autocannon (in a child process),
  * per tier, beside a bare Express route that returns the same JSON from a constant, with
  * the same connections:
  * - L1: one user whose entry is in L1 (the main API);
@@ -31,7 +32,7 @@ import { seededRandom } from '../lib/zipf';
  * per-round ratios (tier and bare measured seconds apart). The cache stats of the API under
  * test say which tier really served (tierShare).
  */
-const AGGREGATE_PATH = '/api/analytics/behavioral-insights/dashboard';
+const AGGREGATE_PATH = `/api/analytics/${DASHBOARD_AGGREGATE}`;
 
 async function startBareExpress(body: unknown): Promise<{ server: Server; port: number }> {
   const app = express();
@@ -79,8 +80,8 @@ export async function runReads({ system, quick, progress, cleanup }: ScenarioCon
   await pool.query(
     `INSERT INTO aggregate_snapshots (user_id, aggregate, period, data, computed_at)
      SELECT 'rd' || g, aggregate, period, data, computed_at FROM aggregate_snapshots, generate_series(0, $2::int - 1) g
-     WHERE user_id = $1 AND aggregate = 'behavioral-insights/dashboard'`,
-    [template, distinctUsers],
+     WHERE user_id = $1 AND aggregate = $3`,
+    [template, distinctUsers, DASHBOARD_AGGREGATE],
   );
   await pool.query('ANALYZE aggregate_snapshots');
 

@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import type { Express } from 'express';
-import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
-import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, AGGREGATES } from '@shared/aggregates/registry';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { recomputeUser } from '@shared/recompute/recompute-user';
@@ -96,7 +95,7 @@ describe('analytics routes', () => {
     await insertEvents(system.infra.db.pool, [review('rich', 'o1', true), review('rich', 'o1', false), review('rich', 'o1', false), selfReport('rich', 3)]);
     const res = await request(app).get(`/api/analytics/${name}?userId=rich`).set(bearer('read'));
     expect(res.status).toBe(200);
-    expect(() => AGGREGATE_DATA_SCHEMAS[name].parse(res.body.data)).not.toThrow();
+    expect(() => AGGREGATES[name].schema.parse(res.body.data)).not.toThrow();
     expect(res.body.meta).toEqual({ userId: 'rich', computedAt: expect.any(String), cache: expect.stringMatching(/^(l1|l2|db|compute)$/) });
     expect(res.headers['x-cache']).toBe(res.body.meta.cache);
   });

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { ReadCache } from '@shared/cache/read-cache';
 import { createApp } from '../../services/api/src/app';
 import { cacheKey, userKeySpace } from '@shared/contracts/cache-keys';
-import { AGGREGATE_NAMES, periodKeyFor, type AggregateName } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, periodKeyFor, type AggregateName } from '@shared/aggregates/registry';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
-import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES } from '@shared/aggregates/registry';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { insertEvents } from '@shared/store/event-store';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AGGREGATE_NAMES } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES } from '@shared/aggregates/registry';
 import type { ApiApp } from '../../services/api/src/app';
 import { appFor, API_KEYS_ENV, KEYS } from '../support/api-app';
 import { runTool, toolEnv } from '../support/run-tool';

@@ -4,10 +4,10 @@ import { cacheFactory, eventually } from '../support/cache-helpers';
 
 const factory = cacheFactory();
 const key = (userId: string, aggregate = 'patterns', period = '-') => cacheKey(factory.prefix, { userId, aggregate, period });
-const opts = { queryType: 'behavioralPatterns' as const };
+const opts = { ttlClass: 'behavioralPatterns' as const };
 /** A worker's write-through of one user's entries (key → value). */
 const writeThrough = (writer: CacheWriter, userId: string, entries: Record<string, unknown>) =>
-  writer.writeThroughUsers([{ userId, entries: Object.entries(entries).map(([k, value]) => ({ key: k, json: JSON.stringify(value), queryType: opts.queryType })) }]);
+  writer.writeThroughUsers([{ userId, entries: Object.entries(entries).map(([k, value]) => ({ key: k, json: JSON.stringify(value), ttlClass: opts.ttlClass })) }]);
 
 afterAll(() => factory.cleanup());
 
@@ -29,10 +29,10 @@ describe('the read cache and the cache writer on real Redis', () => {
   it('expires entries after their TTL (ms) in both tiers', async () => {
     const cache = await factory.create({ graceMs: 0 });
     let calls = 0;
-    await cache.getOrSet(key('ttl'), async () => ++calls, { queryType: 'cognitiveLoad', ttlMs: 50 });
-    expect((await cache.getOrSet(key('ttl'), async () => ++calls, { queryType: 'cognitiveLoad', ttlMs: 50 })).tier).toBe('l1');
+    await cache.getOrSet(key('ttl'), async () => ++calls, { ttlClass: 'cognitiveLoad', ttlMs: 50 });
+    expect((await cache.getOrSet(key('ttl'), async () => ++calls, { ttlClass: 'cognitiveLoad', ttlMs: 50 })).tier).toBe('l1');
     await new Promise((r) => setTimeout(r, 120));
-    expect(await cache.getOrSet(key('ttl'), async () => ++calls, { queryType: 'cognitiveLoad', ttlMs: 50 })).toMatchObject({ value: 2, tier: 'loader' });
+    expect(await cache.getOrSet(key('ttl'), async () => ++calls, { ttlClass: 'cognitiveLoad', ttlMs: 50 })).toMatchObject({ value: 2, tier: 'loader' });
   });
 
   it('runs the loader once for 100 concurrent misses', async () => {
@@ -50,19 +50,19 @@ describe('the read cache and the cache writer on real Redis', () => {
 
   it('serves a stale value within grace while one refresh runs, and stale rather than an error when the loader fails', async () => {
     const cache = await factory.create({ graceMs: 10_000 });
-    await cache.getOrSet(key('grace'), async () => 'old', { queryType: 'cognitiveLoad', ttlMs: 20 });
+    await cache.getOrSet(key('grace'), async () => 'old', { ttlClass: 'cognitiveLoad', ttlMs: 20 });
     await new Promise((r) => setTimeout(r, 40));
     let refreshes = 0;
     const failing = async () => {
       refreshes += 1;
       throw new Error('database down');
     };
-    const results = await Promise.all([1, 2, 3].map(() => cache.getOrSet(key('grace'), failing, { queryType: 'cognitiveLoad', ttlMs: 20 })));
+    const results = await Promise.all([1, 2, 3].map(() => cache.getOrSet(key('grace'), failing, { ttlClass: 'cognitiveLoad', ttlMs: 20 })));
     expect(results.map((r) => [r.value, r.stale])).toEqual([['old', true], ['old', true], ['old', true]]);
     await eventually(() => refreshes === 1);
     // from a fresh instance (L1 cold) the stale L2 entry is served when the loader fails
     const other = await factory.create({ graceMs: 10_000 });
-    expect(await other.getOrSet(key('grace'), failing, { queryType: 'cognitiveLoad', ttlMs: 20 })).toEqual({ value: 'old', tier: 'l2', stale: true });
+    expect(await other.getOrSet(key('grace'), failing, { ttlClass: 'cognitiveLoad', ttlMs: 20 })).toEqual({ value: 'old', tier: 'l2', stale: true });
     // without any stale value, the loader's error reaches the caller
     await expect(other.getOrSet(key('never'), failing, opts)).rejects.toThrow('database down');
   });

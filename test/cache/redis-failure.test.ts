@@ -4,7 +4,7 @@ import { cacheFactory, eventually } from '../support/cache-helpers';
 
 let redis: PrivateRedis;
 let factory: ReturnType<typeof cacheFactory>;
-const opts = { queryType: 'behavioralPatterns' as const };
+const opts = { ttlClass: 'behavioralPatterns' as const };
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -20,7 +20,7 @@ describe('the cache when Redis dies and comes back', () => {
     const cache = await factory.create();
     const writer = await factory.writer();
     const key = (u: string) => cacheKey(factory.prefix, { userId: u, aggregate: 'patterns', period: '-' });
-    const write = (value: number) => writer.writeThroughUsers([{ userId: 'w', entries: [{ key: key('w'), json: String(value), queryType: 'behavioralPatterns' }] }]);
+    const write = (value: number) => writer.writeThroughUsers([{ userId: 'w', entries: [{ key: key('w'), json: String(value), ttlClass: 'behavioralPatterns' }] }]);
     await cache.getOrSet(key('warm'), async () => 'warm', opts);
     expect(cache.isRedisHealthy()).toBe(true);
 

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { STORED_AGGREGATE_KEYS, NO_PERIOD } from '@shared/contracts/analytics-query';
+import { NO_PERIOD } from '@shared/contracts/analytics-query';
+import { STORED_AGGREGATE_KEYS } from '@shared/aggregates/registry';
 import { API_KEYS_ENV, KEYS } from '../support/api-app';
 import { expectedAggregates } from '../support/expected-aggregates';
 import { chunks, simulatedTraffic } from '../support/traffic';

@@ -78,7 +78,7 @@ it('an L1-only read cache drops a user when a worker’s write-through is announ
   await cache.ready();
   const key = cacheKey(channelPrefix, { userId: 'frank', aggregate: 'patterns', period: '-' });
   let loads = 0;
-  const read = () => cache.getOrSet(key, async () => ({ version: (loads += 1) }), { queryType: 'behavioralPatterns' });
+  const read = () => cache.getOrSet(key, async () => ({ version: (loads += 1) }), { ttlClass: 'behavioralPatterns' });
   expect((await read()).value).toEqual({ version: 1 });
   expect((await read()).tier).toBe('l1');
 

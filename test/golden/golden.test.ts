@@ -1,5 +1,6 @@
 import { aggregatesOfHistory } from '@shared/aggregates/compute-user-aggregates';
-import { AGGREGATE_NAMES, NO_PERIOD, type AggregateName } from '@shared/contracts/analytics-query';
+import { NO_PERIOD } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, type AggregateName } from '@shared/aggregates/registry';
 import { cognitiveLoadCases } from './cognitive-load.golden';
 import { dashboardCases } from './dashboard.golden';
 import { historyOf } from './golden-history';

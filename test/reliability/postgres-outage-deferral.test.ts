@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
-import { periodKeyFor } from '@shared/contracts/analytics-query';
+import { periodKeyFor } from '@shared/aggregates/registry';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { RECOMPUTE_JOB_NAME } from '@shared/recompute/recompute-queue';
 import { readAggregate } from '@shared/store/aggregate-store';

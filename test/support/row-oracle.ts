@@ -1,5 +1,6 @@
 import { INTERVENTION_TYPES } from '@shared/contracts/behavioral-event';
-import { PERIODS, STORED_AGGREGATE_KEYS, type AggregateName, type Period } from '@shared/contracts/analytics-query';
+import { PERIODS, type Period } from '@shared/contracts/analytics-query';
+import { STORED_AGGREGATE_KEYS, type AggregateName } from '@shared/aggregates/registry';
 import type { ObjectiveMastery, ObjectivesMastery, Prediction, StruggleReduction } from '@shared/aggregates/aggregate-schemas';
 import { cognitiveLoad } from '@shared/aggregates/cognitive-load';
 import type { ComputedAggregates } from '@shared/aggregates/compute-user-aggregates';

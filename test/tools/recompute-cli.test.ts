@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { STORED_AGGREGATE_KEYS } from '@shared/contracts/analytics-query';
+import { STORED_AGGREGATE_KEYS } from '@shared/aggregates/registry';
 import { aggregatesOfHistory } from '@shared/aggregates/compute-user-aggregates';
 import { cacheKey } from '@shared/contracts/cache-keys';
 import { l2Value } from '../support/cache-helpers';

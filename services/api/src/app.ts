@@ -4,7 +4,6 @@ import type { ReadCache } from '@shared/cache/read-cache';
 import type { Config } from '@shared/config/config';
 import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
-import { DEFAULT_TTL_MS } from '@shared/cache/ttl';
 import { pipelineMetricsFor } from '@shared/metrics/pipeline-metrics';
 import { AgedRefresher } from '@shared/recompute/aged-refresh';
 import type { EventPublisher } from '@shared/queues/event-publisher';
@@ -83,13 +82,12 @@ export function createApp(deps: AppDeps): ApiApp {
     collectIntervalMs: config.metricsCollectIntervalMs,
   });
   const recomputeQueue = deps.queues.recompute;
-  const ttl = { ...DEFAULT_TTL_MS, ...config.cache.ttlOverrides };
   const reads = new AnalyticsReadService({
     db: deps.db,
     cache: deps.cache,
     cachePrefix: config.cachePrefix,
     timed: metrics.timed,
-    ttlMs: (queryType) => ttl[queryType],
+    ttlMs: config.cache.ttlMs,
     refresher: new AgedRefresher({ claims: seams.refreshClaims, recomputeQueue, cachePrefix: config.cachePrefix, metrics: pipelineMetrics, logger }),
     metrics: pipelineMetrics,
   });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AggregateName } from '../contracts/analytics-query';
 import { INTERVENTION_TYPES } from '../contracts/behavioral-event';
 
 /**
@@ -130,15 +129,3 @@ export type Interventions = z.infer<typeof interventionsSchema>;
 export type StruggleReduction = z.infer<typeof struggleReductionSchema>;
 export type ReductionSummary = z.infer<typeof reductionSummary>;
 export type Dashboard = z.infer<typeof dashboardSchema>;
-
-export const AGGREGATE_DATA_SCHEMAS: Record<AggregateName, z.ZodType> = {
-  'missions/summary': missionsSummarySchema,
-  patterns: patternsSchema,
-  objectives: objectivesSchema,
-  'cognitive-load/current': cognitiveLoadSchema,
-  'stress-profile': stressProfileSchema,
-  predictions: predictionsSchema,
-  interventions: interventionsSchema,
-  'struggle-reduction': struggleReductionSchema,
-  'behavioral-insights/dashboard': dashboardSchema,
-};

@@ -1,5 +1,6 @@
 import { ago, DAY, digestOf, event, HOUR, MIN, NOW, review, session } from '../../../test/support/history-builder';
-import { AGGREGATE_DATA_SCHEMAS, type CognitiveLoad, type Prediction, type StudyPatterns } from './aggregate-schemas';
+import type { CognitiveLoad, Prediction, StudyPatterns } from './aggregate-schemas';
+import { AGGREGATES } from './registry';
 import { computeUserAggregates } from './compute-user-aggregates';
 import { interventions } from './interventions';
 import { rankedPredictions, strugglePredictions } from './struggle-predictions';
@@ -135,7 +136,7 @@ describe('computeUserAggregates', () => {
   it('gives every stored (aggregate, period) for an unknown user, matching the response schemas', () => {
     const result = computeUserAggregates(emptyDigest('nobody', NOW));
     expect(result.entries).toHaveLength(15);
-    for (const entry of result.entries) expect(() => AGGREGATE_DATA_SCHEMAS[entry.aggregate].parse(entry.data)).not.toThrow();
+    for (const entry of result.entries) expect(() => AGGREGATES[entry.aggregate].schema.parse(entry.data)).not.toThrow();
     expect(result.loadSnapshot).toEqual({ day: '2026-11-24', loadScore: 0, level: 'LOW' });
   });
 
@@ -151,7 +152,7 @@ describe('computeUserAggregates', () => {
     const sessions = [session(ago(2 * HOUR), 45, 20, 5), session(new Date('2026-11-18T10:00:00Z'), 30), session(new Date('2026-11-17T23:00:00Z'), 30)];
     const digest = digestOf(events, sessions, { totals: { events: 9, sessions: 3, lastActivityAt: ago(HOUR) } });
     const result = computeUserAggregates(digest);
-    for (const entry of result.entries) expect(() => AGGREGATE_DATA_SCHEMAS[entry.aggregate].parse(entry.data)).not.toThrow();
+    for (const entry of result.entries) expect(() => AGGREGATES[entry.aggregate].schema.parse(entry.data)).not.toThrow();
     const data = (name: string, period = '-') => result.entries.find((e) => e.aggregate === name && e.period === period)!.data as any;
     const dash = data('behavioral-insights/dashboard');
     expect(dash.missions).toEqual(data('missions/summary', '7d'));

@@ -5,7 +5,7 @@ import type { RedisClient } from '../redis/redis-connection';
 import { encodeInvalidation } from './invalidation-bus';
 import { InvalidKeyError, type CacheKeySpace } from './key-space';
 import { encodeEntry, L2Cache, UNAVAILABLE } from './l2-cache';
-import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
+import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type TtlClass } from './ttl';
 import type { AggregateWriteThrough, UserEntries } from './write-through';
 
 export interface CacheWriterOptions {
@@ -13,7 +13,8 @@ export interface CacheWriterOptions {
   redis: RedisClient;
   /** The keys' layout (contracts/cache-keys: `userKeySpace(cachePrefix)`), the same the API reads with. */
   keys: CacheKeySpace;
-  ttlOverrides?: Partial<Record<QueryType, number>>;
+  /** Every TTL class's TTL (Config.cache.ttlMs). @defaultValue DEFAULT_TTL_MS */
+  ttlMs?: Record<TtlClass, number>;
   graceMs?: number;
   registry?: Registry;
   logger?: Logger;
@@ -27,14 +28,14 @@ export interface CacheWriterOptions {
  */
 export class CacheWriter implements AggregateWriteThrough {
   private readonly l2: L2Cache;
-  private readonly ttl: Record<QueryType, number>;
+  private readonly ttl: Record<TtlClass, number>;
   private readonly graceMs: number;
   private readonly channel: string;
   private readonly origin = randomUUID();
 
   constructor(private readonly options: CacheWriterOptions) {
     this.l2 = new L2Cache(options.redis, options.keys, options.logger, options.registry);
-    this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
+    this.ttl = options.ttlMs ?? DEFAULT_TTL_MS;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.channel = options.keys.invalidationChannel;
   }
@@ -45,7 +46,7 @@ export class CacheWriter implements AggregateWriteThrough {
       userId: user.userId,
       entries: user.entries.map((entry) => {
         if (this.options.keys.userOf(entry.key) !== user.userId) throw new InvalidKeyError(`key ${entry.key} does not belong to user ${user.userId}`);
-        const { expiresAt, staleUntil, pxMs } = entryLifetime(this.ttl[entry.queryType], this.graceMs, now);
+        const { expiresAt, staleUntil, pxMs } = entryLifetime(this.ttl[entry.ttlClass], this.graceMs, now);
         return { key: entry.key, payload: encodeEntry(entry.json, expiresAt, staleUntil), pxMs };
       }),
     }));

@@ -85,7 +85,7 @@ let l2: FakeL2;
 let channel: FakeChannel;
 let cache: ReadCache;
 const key = (userId: string, aggregate = 'patterns') => `t:${userId}:${aggregate}`;
-const options = { queryType: 'behavioralPatterns' as const, ttlMs: TTL, graceMs: GRACE };
+const options = { ttlClass: 'behavioralPatterns' as const, ttlMs: TTL, graceMs: GRACE };
 const newCache = async (source: InvalidationSource | null = null) => {
   const made = new ReadCache({ keys, redis: null, l2, invalidations: source, now: () => clock, l1MaxEntries: 100, l1MaxBytes: 1_000_000 });
   await made.ready();

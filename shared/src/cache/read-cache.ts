@@ -7,7 +7,7 @@ import type { InvalidationSource } from './invalidation-source';
 import { InvalidKeyError, type CacheKeySpace } from './key-space';
 import { L1Cache, L1Entry, type CacheEntry, type Prepare } from './l1-cache';
 import { encodeEntry, L2Cache, UNAVAILABLE, type L2Reads } from './l2-cache';
-import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type QueryType } from './ttl';
+import { DEFAULT_GRACE_MS, DEFAULT_TTL_MS, entryLifetime, type TtlClass } from './ttl';
 
 export type CacheTier = 'l1' | 'l2' | 'loader';
 
@@ -24,7 +24,8 @@ export interface ReadCacheOptions {
   now?: () => number;
   l1MaxEntries: number;
   l1MaxBytes: number;
-  ttlOverrides?: Partial<Record<QueryType, number>>;
+  /** Every TTL class's TTL (Config.cache.ttlMs). @defaultValue DEFAULT_TTL_MS */
+  ttlMs?: Record<TtlClass, number>;
   /** How long an expired entry may still be served while one refresh runs. @defaultValue 60 000 */
   graceMs?: number;
   logger?: Logger;
@@ -57,7 +58,7 @@ export interface CacheResult<T> {
 }
 
 interface ReadOptions {
-  queryType: QueryType;
+  ttlClass: TtlClass;
   ttlMs?: number;
   graceMs?: number;
 }
@@ -92,7 +93,7 @@ export class ReadCache {
   private readonly l2: L2Reads | null;
   private readonly now: () => number;
   private readonly metrics: ReadCacheMetrics;
-  private readonly ttl: Record<QueryType, number>;
+  private readonly ttl: Record<TtlClass, number>;
   private readonly graceMs: number;
   private readonly inflight = new Map<string, Promise<Found>>();
   /** Children of the hit counter per tier and query type, made once (no label object per hit). */
@@ -108,7 +109,7 @@ export class ReadCache {
     this.l1 = new L1Cache({ maxEntries: options.l1MaxEntries, maxBytes: options.l1MaxBytes, userOf: options.keys.userOf, now: this.now });
     this.metrics = createReadCacheMetrics(options.registry, () => ({ entries: this.l1.size, bytes: this.l1.bytes }));
     this.l2 = options.l2 ?? (options.redis ? new L2Cache(options.redis, options.keys, options.logger, options.registry) : null);
-    this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlOverrides };
+    this.ttl = options.ttlMs ?? DEFAULT_TTL_MS;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   }
 
@@ -188,14 +189,14 @@ export class ReadCache {
     const local = this.l1.get(key);
     if (!local || this.now() >= local.expiresAt) return undefined;
     this.counts.l1Hits += 1;
-    this.hitCounter('l1', options.queryType).inc();
+    this.hitCounter('l1', options.ttlClass).inc();
     return { entry: local, tier: 'l1', stale: false };
   }
 
-  private hitCounter(tier: 'l1' | 'l2', queryType: QueryType): { inc(): void } {
-    const id = `${tier}:${queryType}`;
+  private hitCounter(tier: 'l1' | 'l2', ttlClass: TtlClass): { inc(): void } {
+    const id = `${tier}:${ttlClass}`;
     let counter = this.hitCounters.get(id);
-    if (!counter) this.hitCounters.set(id, (counter = this.metrics.hits.labels(tier, queryType)));
+    if (!counter) this.hitCounters.set(id, (counter = this.metrics.hits.labels(tier, ttlClass)));
     return counter;
   }
 
@@ -207,7 +208,7 @@ export class ReadCache {
       this.counts.l1Hits += 1;
       this.counts.staleServed += 1;
       this.metrics.staleServed.inc();
-      this.hitCounter('l1', options.queryType).inc();
+      this.hitCounter('l1', options.ttlClass).inc();
       this.refreshInBackground(key, userId, loader, options);
       return { entry: local, tier: 'l1', stale: true };
     }
@@ -239,7 +240,7 @@ export class ReadCache {
       const entry = remote.entry;
       if (entry && this.now() < entry.expiresAt) {
         this.counts.redisHits += 1;
-        this.hitCounter('l2', options.queryType).inc();
+        this.hitCounter('l2', options.ttlClass).inc();
         return { entry: this.storeL1IfCurrent(key, userId, epoch, entry), tier: 'l2', stale: false };
       }
       this.counts.redisMisses += 1;
@@ -247,7 +248,7 @@ export class ReadCache {
     }
 
     this.counts.misses += 1;
-    this.metrics.misses.inc({ query_type: options.queryType });
+    this.metrics.misses.inc({ query_type: options.ttlClass });
     let loaded: unknown;
     try {
       loaded = await loader();
@@ -259,7 +260,7 @@ export class ReadCache {
     }
     if (loaded === undefined) return { entry: undefined, tier: 'loader', stale: false };
     const json = JSON.stringify(loaded);
-    const { expiresAt, staleUntil, pxMs } = entryLifetime(options.ttlMs ?? this.ttl[options.queryType], options.graceMs ?? this.graceMs, this.now());
+    const { expiresAt, staleUntil, pxMs } = entryLifetime(options.ttlMs ?? this.ttl[options.ttlClass], options.graceMs ?? this.graceMs, this.now());
     const entry = this.storeL1IfCurrent(key, userId, epoch, { json, expiresAt, staleUntil });
     // Only where the generation read before the load still holds: never over a write-through.
     if (remote) await this.l2!.fill(key, userId, remote.generation, encodeEntry(json, expiresAt, staleUntil), pxMs);

@@ -1,9 +1,20 @@
-import type { QueryType } from '../contracts/analytics-query';
+/**
+ * The TTL classes of SPEC 6 (the origin report's table): each aggregate is cached under one
+ * (aggregates/registry.ts says which), and its entries and aged-read refreshes follow its
+ * TTL. The names are also CACHE_TTL_OVERRIDES' keys and the `query_type` label of metrics.
+ */
+export type TtlClass =
+  | 'analyticsUserData'
+  | 'behavioralPatterns'
+  | 'missionSummaries'
+  | 'performanceMetrics'
+  | 'cognitiveLoad'
+  | 'learningObjectives'
+  | 'strugglePredictions'
+  | 'recommendations';
 
-export type { QueryType };
-
-/** TTL per query type (SPEC 6, the origin report's table), in milliseconds. */
-export const DEFAULT_TTL_MS: Record<QueryType, number> = {
+/** The TTL of each class, in milliseconds. */
+export const DEFAULT_TTL_MS: Record<TtlClass, number> = {
   analyticsUserData: 5 * 60_000,
   behavioralPatterns: 10 * 60_000,
   missionSummaries: 15 * 60_000,
@@ -14,9 +25,14 @@ export const DEFAULT_TTL_MS: Record<QueryType, number> = {
   recommendations: 10 * 60_000,
 };
 
-export const QUERY_TYPES = Object.keys(DEFAULT_TTL_MS) as QueryType[];
+export const TTL_CLASSES = Object.keys(DEFAULT_TTL_MS) as TtlClass[];
 
-/** Up to +10 %, so entries written together (a recompute writes 15) do not expire together. */
+/** Every class's TTL with `overrides` (CACHE_TTL_OVERRIDES) applied: the one place they are merged. */
+export function ttlTable(overrides: Partial<Record<TtlClass, number>> = {}): Record<TtlClass, number> {
+  return { ...DEFAULT_TTL_MS, ...overrides };
+}
+
+/** Up to +10 %, so entries written together (a recompute writes all of a user's) do not expire together. */
 export function withJitter(ttlMs: number, random: () => number = Math.random): number {
   return Math.round(ttlMs * (1 + 0.1 * random()));
 }

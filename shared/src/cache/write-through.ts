@@ -1,9 +1,9 @@
-import type { QueryType } from './ttl';
+import type { TtlClass } from './ttl';
 
 /** One user's fresh entries: each value already serialized (a StoredAggregate as JSON text). */
 export interface UserEntries {
   userId: string;
-  entries: { key: string; json: string; queryType: QueryType }[];
+  entries: { key: string; json: string; ttlClass: TtlClass }[];
 }
 
 /**

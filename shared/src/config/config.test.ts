@@ -116,10 +116,13 @@ describe('loadConfig', () => {
   });
 
   it('parses cache TTL overrides and rejects malformed ones', () => {
-    expect(loadConfig({ CACHE_TTL_OVERRIDES: 'cognitiveLoad=1000, behavioralPatterns=20000' }).cache.ttlOverrides).toEqual({
+    // Every class's TTL, the overridden ones replaced (the origin report's 2 and 10 minutes otherwise).
+    expect(loadConfig({ CACHE_TTL_OVERRIDES: 'cognitiveLoad=1000, behavioralPatterns=20000' }).cache.ttlMs).toMatchObject({
       cognitiveLoad: 1000,
       behavioralPatterns: 20000,
+      learningObjectives: 30 * 60_000,
     });
+    expect(loadConfig({}).cache.ttlMs).toMatchObject({ cognitiveLoad: 2 * 60_000, behavioralPatterns: 10 * 60_000 });
     expect(problemsOf({ CACHE_TTL_OVERRIDES: 'cognitiveLoad:1000' })).toEqual([expect.stringContaining('CACHE_TTL_OVERRIDES')]);
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { QUERY_TYPES } from '../cache/ttl';
+import { TTL_CLASSES, ttlTable, type TtlClass } from '../cache/ttl';
 
 /**
  * Configuration from the environment (SPEC section 2), parsed once at start.
@@ -262,7 +262,8 @@ export interface Config {
   metricsCollectIntervalMs: number;
   cron: { nightlyRecompute: string; retention: string; cacheWarming: string };
   retention: { rawMaxAgeDays: number | null; snapshotDays: number };
-  cache: { l1MaxEntries: number; l1MaxBytes: number; ttlOverrides: Record<string, number> };
+  /** ttlMs: every TTL class's TTL, CACHE_TTL_OVERRIDES applied. */
+  cache: { l1MaxEntries: number; l1MaxBytes: number; ttlMs: Record<TtlClass, number> };
 }
 
 /** Thrown when the environment is invalid: one line per bad variable, no stack needed. */
@@ -277,22 +278,22 @@ export class ConfigError extends Error {
 // A name that is not a query type would be accepted and then do nothing: a mistyped
 // `cognitveLoad=60000` must stop the start like any other bad value (README: every variable
 // is validated), named by its entry (the text of an entry here is never a secret).
-function parseTtlOverrides(raw: string | undefined, problems: string[]): Record<string, number> {
+function parseTtlOverrides(raw: string | undefined, problems: string[]): Partial<Record<TtlClass, number>> {
   if (!raw || raw.trim() === '') return {};
-  const overrides: Record<string, number> = {};
+  const overrides: Partial<Record<TtlClass, number>> = {};
   const entries = raw.split(',');
   entries.forEach((entry, index) => {
     const which = `entry ${index + 1} of ${entries.length} "${entry.trim()}"`;
     const match = /^\s*([A-Za-z]+)\s*=\s*(\d+)\s*$/.exec(entry);
     if (!match) {
-      problems.push(`CACHE_TTL_OVERRIDES: ${which} is not queryType=milliseconds`);
+      problems.push(`CACHE_TTL_OVERRIDES: ${which} is not ttlClass=milliseconds`);
       return;
     }
-    if (!(QUERY_TYPES as readonly string[]).includes(match[1]!)) {
-      problems.push(`CACHE_TTL_OVERRIDES: ${which}: unknown query type "${match[1]}" (one of ${QUERY_TYPES.join(', ')})`);
+    if (!(TTL_CLASSES as readonly string[]).includes(match[1]!)) {
+      problems.push(`CACHE_TTL_OVERRIDES: ${which}: unknown query type "${match[1]}" (one of ${TTL_CLASSES.join(', ')})`);
       return;
     }
-    overrides[match[1]!] = Number(match[2]);
+    overrides[match[1] as TtlClass] = Number(match[2]);
   });
   return overrides;
 }
@@ -418,6 +419,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsCollectIntervalMs: env.METRICS_COLLECT_INTERVAL_MS,
     cron: { nightlyRecompute: env.CRON_NIGHTLY_RECOMPUTE, retention: env.CRON_RETENTION, cacheWarming: env.CRON_CACHE_WARMING },
     retention: { rawMaxAgeDays: env.RETENTION_RAW_MAX_AGE_DAYS ?? null, snapshotDays: env.RETENTION_SNAPSHOT_DAYS },
-    cache: { l1MaxEntries: env.CACHE_L1_MAX_ENTRIES, l1MaxBytes: env.CACHE_L1_MAX_BYTES, ttlOverrides },
+    cache: { l1MaxEntries: env.CACHE_L1_MAX_ENTRIES, l1MaxBytes: env.CACHE_L1_MAX_BYTES, ttlMs: ttlTable(ttlOverrides) },
   };
 }

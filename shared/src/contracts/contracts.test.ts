@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { behavioralEventSchemaAt } from './behavioral-event';
 import { MAX_BATCH, eventsBodySchema, sessionsBodySchema, validateBatch } from './batch';
-import { analyticsQuerySchema, periodKeyFor, STORED_AGGREGATE_KEYS } from './analytics-query';
+import { analyticsQuerySchema } from './analytics-query';
 import { sessionCompletedSchemaAt } from './session-completed';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
@@ -128,11 +128,4 @@ describe('analytics queries', () => {
     expect(analyticsQuerySchema.safeParse({ userId: 'u1', debug: '1' }).success).toBe(false);
   });
 
-  it('maps periods to stored keys', () => {
-    expect(periodKeyFor('missions/summary')).toBe('30d');
-    expect(periodKeyFor('struggle-reduction')).toBe('90d');
-    expect(periodKeyFor('missions/summary', 'all')).toBe('all');
-    expect(periodKeyFor('patterns', '7d')).toBe('-');
-    expect(STORED_AGGREGATE_KEYS).toHaveLength(7 + 2 * 4);
-  });
 });

@@ -1,4 +1,4 @@
-import { QUERY_TYPE_BY_AGGREGATE, type AggregateName } from '../contracts/analytics-query';
+import { AGGREGATES, type AggregateName } from '../aggregates/registry';
 import { computeUserAggregates, type ComputedAggregates } from '../aggregates/compute-user-aggregates';
 import { cacheKey } from '../contracts/cache-keys';
 import type { AggregateWriteThrough, UserEntries } from '../cache/write-through';
@@ -77,7 +77,7 @@ function cacheEntries(serialized: SerializedComputation, cachePrefix: string): U
     entries: serialized.entries.map((e) => ({
       key: cacheKey(cachePrefix, { userId: serialized.userId, aggregate: e.aggregate, period: e.period }),
       json: `{"data":${e.json},"computedAt":"${serialized.computedAt}"}`,
-      queryType: QUERY_TYPE_BY_AGGREGATE[e.aggregate as AggregateName],
+      ttlClass: AGGREGATES[e.aggregate as AggregateName].ttlClass,
     })),
   };
 }

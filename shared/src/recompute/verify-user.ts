@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { STORED_AGGREGATE_KEYS } from '../contracts/analytics-query';
+import { STORED_AGGREGATE_KEYS } from '../aggregates/registry';
 import { aggregatesOfHistory } from '../aggregates/compute-user-aggregates';
 import type { Queryable } from '../db/database';
 import { readStoredAggregates } from '../store/aggregate-store';

@@ -119,7 +119,7 @@ async function readCache(config: Config, logger: Logger, registry: Registry, tie
     keys: userKeySpace(config.cachePrefix),
     l1MaxEntries: config.cache.l1MaxEntries,
     l1MaxBytes: config.cache.l1MaxBytes,
-    ttlOverrides: config.cache.ttlOverrides,
+    ttlMs: config.cache.ttlMs,
     logger: logger.child({ component: 'cache' }),
     registry,
   });
@@ -132,7 +132,7 @@ export function cacheWriter(config: Config, logger: Logger, redis: RedisClient, 
   return new CacheWriter({
     redis,
     keys: userKeySpace(config.cachePrefix),
-    ttlOverrides: config.cache.ttlOverrides,
+    ttlMs: config.cache.ttlMs,
     registry,
     logger: logger.child({ component: 'cache-writer' }),
   });

@@ -1,4 +1,4 @@
-import type { AggregateName } from '../contracts/analytics-query';
+import type { AggregateName } from '../aggregates/registry';
 import type { Queryable } from '../db/database';
 
 /** An aggregate as stored and cached: its data and when it was computed. */

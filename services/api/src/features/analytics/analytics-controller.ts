@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { AGGREGATE_NAMES, analyticsRequestQuerySchema, generatePredictionsRequestBodySchema } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES } from '@shared/aggregates/registry';
+import { analyticsRequestQuerySchema, generatePredictionsRequestBodySchema } from '@shared/contracts/analytics-query';
 import { issueDetails } from '@shared/contracts/batch';
 import { ValidationError } from '@shared/errors/errors';
 import type { z } from 'zod';
@@ -75,7 +76,7 @@ function send(req: Request, res: Response, result: AnalyticsResult): void {
 export const ANALYTICS_PATH = '/api/analytics';
 
 /**
- * GET /api/analytics/<name> for the nine aggregates, and POST /api/analytics/predictions/generate
+ * GET /api/analytics/<name> for every aggregate of the registry, and POST /api/analytics/predictions/generate
  * (paths relative to ANALYTICS_PATH): for a read (or admin) API key, and for a user token
  * reading its own user. A generate queues a priority recompute, so it has a budget per caller
  * (`generateRateLimit`), settled before the body is read.

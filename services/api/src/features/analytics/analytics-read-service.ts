@@ -2,8 +2,9 @@ import { computeUserAggregates } from '@shared/aggregates/compute-user-aggregate
 import { emptyDigest } from '@shared/aggregates/user-digest';
 import type { CacheTier, ReadCache } from '@shared/cache/read-cache';
 import { cacheKey, userOfKey } from '@shared/contracts/cache-keys';
-import type { QueryType } from '@shared/cache/ttl';
-import { periodKeyFor, QUERY_TYPE_BY_AGGREGATE, type AggregateName, type AnalyticsQuery } from '@shared/contracts/analytics-query';
+import { TTL_CLASSES, type TtlClass } from '@shared/cache/ttl';
+import { AGGREGATES, periodKeyFor, type AggregateName } from '@shared/aggregates/registry';
+import type { AnalyticsQuery } from '@shared/contracts/analytics-query';
 import { isDatabaseUnavailable } from '@shared/db/database-errors';
 import type { Database } from '@shared/db/database';
 import { DependencyUnavailableError } from '@shared/errors/errors';
@@ -37,9 +38,9 @@ export interface AnalyticsResult {
  * is still served at once, and brings one recompute of its user (AgedRefresher).
  */
 export class AnalyticsReadService {
-  private readonly ageHistograms: Map<QueryType, { observe(seconds: number): void }>;
+  private readonly ageHistograms: Map<TtlClass, { observe(seconds: number): void }>;
   /** The cache's options per query type, made once. */
-  private readonly readOptions: Map<QueryType, { queryType: QueryType; prepare: AnalyticsReadService['prepare'] }>;
+  private readonly readOptions: Map<TtlClass, { ttlClass: TtlClass; prepare: AnalyticsReadService['prepare'] }>;
   /** One function for the cache's lifetime: the cache keeps what it made per entry. What the cache loads is a summary-table row. */
   private readonly prepare = (json: string, key: string, tier: CacheTier) => AggregateResponse.fromStoredJson(json, userOfKey(key)!, tier === 'loader' ? 'db' : tier);
   /** Computations of users without stored aggregates, one per user at a time. */
@@ -51,49 +52,49 @@ export class AnalyticsReadService {
       cache: ReadCache;
       cachePrefix: string;
       timed: <T>(work: () => Promise<T>) => Promise<T>;
-      /** TTL of a query type, overrides applied. */
-      ttlMs: (queryType: QueryType) => number;
+      /** Every TTL class's TTL, overrides applied (Config.cache.ttlMs). */
+      ttlMs: Record<TtlClass, number>;
       refresher: AgedRefresher;
       metrics: Pick<PipelineMetrics, 'servedAgeSeconds'>;
     },
   ) {
     // One child per query type, made once: no label object per read.
-    this.ageHistograms = new Map(Object.values(QUERY_TYPE_BY_AGGREGATE).map((qt) => [qt, deps.metrics.servedAgeSeconds.labels(qt)]));
-    this.readOptions = new Map(Object.values(QUERY_TYPE_BY_AGGREGATE).map((queryType) => [queryType, { queryType, prepare: this.prepare }]));
+    this.ageHistograms = new Map(TTL_CLASSES.map((ttlClass) => [ttlClass, deps.metrics.servedAgeSeconds.labels(ttlClass)]));
+    this.readOptions = new Map(TTL_CLASSES.map((ttlClass) => [ttlClass, { ttlClass, prepare: this.prepare }]));
   }
 
   async read(name: AggregateName, query: AnalyticsQuery): Promise<AnalyticsResult> {
     const period = periodKeyFor(name, query.period);
-    const queryType = QUERY_TYPE_BY_AGGREGATE[name];
+    const ttlClass = AGGREGATES[name].ttlClass;
     const key = cacheKey(this.deps.cachePrefix, { userId: query.userId, aggregate: name, period });
-    const options = this.readOptions.get(queryType)!;
+    const options = this.readOptions.get(ttlClass)!;
     // The common read, an L1 hit: no loader, no promise of the cache's.
     const hit = this.deps.cache.peekPrepared(key, options);
-    if (hit) return this.answer(hit, 'l1', query.userId, queryType);
+    if (hit) return this.answer(hit, 'l1', query.userId, ttlClass);
     try {
       // The loader finds the summary table's row or nothing (undefined: nothing is cached).
       const cached = await this.deps.cache.getOrSetPrepared(key, async () => (await this.deps.timed(() => readAggregate(this.deps.db.pool, query.userId, name, period))) ?? undefined, options);
-      if (cached) return this.answer(cached.value, cached.tier === 'loader' ? 'db' : cached.tier, query.userId, queryType);
+      if (cached) return this.answer(cached.value, cached.tier === 'loader' ? 'db' : cached.tier, query.userId, ttlClass);
       const { computed, stored } = await this.computeUser(query.userId);
       const entry = this.entryOf(computed, name, period);
-      if (!stored) return this.answer(AggregateResponse.fromStoredJson(JSON.stringify(entry), query.userId, 'compute'), 'compute', query.userId, queryType);
+      if (!stored) return this.answer(AggregateResponse.fromStoredJson(JSON.stringify(entry), query.userId, 'compute'), 'compute', query.userId, ttlClass);
       // Stored for everyone: cached as the summary-table read after it would have cached it.
       const filled = await this.deps.cache.getOrSetPrepared(key, async () => entry, options);
-      return this.answer(filled!.value, 'compute', query.userId, queryType);
+      return this.answer(filled!.value, 'compute', query.userId, ttlClass);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw new DependencyUnavailableError('postgres', 'the analytics store is unavailable and this aggregate is not cached; retry later', 5);
       throw error;
     }
   }
 
-  private answer(response: AggregateResponse, tier: ServedTier, userId: string, queryType: QueryType): AnalyticsResult {
-    return { response, tier, refreshing: this.refreshIfAged(userId, queryType, response.computedAtMs) };
+  private answer(response: AggregateResponse, tier: ServedTier, userId: string, ttlClass: TtlClass): AnalyticsResult {
+    return { response, tier, refreshing: this.refreshIfAged(userId, ttlClass, response.computedAtMs) };
   }
 
-  private refreshIfAged(userId: string, queryType: QueryType, computedAtMs: number): boolean {
+  private refreshIfAged(userId: string, ttlClass: TtlClass, computedAtMs: number): boolean {
     const now = Date.now();
-    this.ageHistograms.get(queryType)?.observe(Math.max(0, now - computedAtMs) / 1_000);
-    const ttlMs = this.deps.ttlMs(queryType);
+    this.ageHistograms.get(ttlClass)?.observe(Math.max(0, now - computedAtMs) / 1_000);
+    const ttlMs = this.deps.ttlMs[ttlClass];
     if (!isAged(computedAtMs, ttlMs, now)) return false;
     this.deps.refresher.request(userId, ttlMs);
     return true;

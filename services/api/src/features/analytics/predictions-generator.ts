@@ -1,3 +1,4 @@
+import { GENERATED_AGGREGATE } from '@shared/aggregates/registry';
 import type { Queue } from 'bullmq';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
 import { recomputeNow, RecomputeTimeoutError } from '@shared/recompute/recompute-queue';
@@ -19,7 +20,7 @@ export class PredictionsGenerator {
       }
       throw new DependencyUnavailableError('redis', 'the recompute queue is unavailable; retry later', 5, error);
     }
-    const result = await this.deps.reads.read('predictions', { userId });
+    const result = await this.deps.reads.read(GENERATED_AGGREGATE, { userId });
     return { ...result, tier: 'compute' };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AGGREGATE_DATA_SCHEMAS } from '@shared/aggregates/aggregate-schemas';
-import { AGGREGATE_NAMES, DEFAULT_PERIOD, generatePredictionsRequestBodySchema, PERIODS } from '@shared/contracts/analytics-query';
+import { AGGREGATE_NAMES, AGGREGATES, GENERATED_AGGREGATE, type AggregateDefinition, type AggregateName } from '@shared/aggregates/registry';
+import { generatePredictionsRequestBodySchema, PERIODS } from '@shared/contracts/analytics-query';
 import { acceptedResponseSchema, eventsBodySchema, sessionsBodySchema } from '@shared/contracts/batch';
 import { ID_PATTERN } from '@shared/contracts/ids';
 import { RECENT_USERS_DEFAULT_LIMIT, RECENT_USERS_MAX_LIMIT, recentUsersResponseSchema } from '@shared/contracts/recent-users';
@@ -73,13 +73,13 @@ const TAGS = [
   { name: 'pages', description: 'HTML for people: the start page, this reference, the demo dashboard' },
 ];
 
-function aggregateResponse(name: (typeof AGGREGATE_NAMES)[number]) {
+function aggregateResponse(name: AggregateName) {
   return {
     description: 'The aggregate, with the cache tier that served it (also in X-Cache)',
     headers: { 'X-Cache': { schema: { type: 'string', enum: ['l1', 'l2', 'db', 'compute'] } } },
     content: {
       'application/json': {
-        schema: { type: 'object', required: ['data', 'meta'], properties: { data: jsonSchema(AGGREGATE_DATA_SCHEMAS[name], 'output'), meta: metaSchema } },
+        schema: { type: 'object', required: ['data', 'meta'], properties: { data: jsonSchema(AGGREGATES[name].schema, 'output'), meta: metaSchema } },
       },
     },
   };
@@ -88,12 +88,12 @@ function aggregateResponse(name: (typeof AGGREGATE_NAMES)[number]) {
 export function buildOpenApiDocument(): JsonSchema {
   const paths: Record<string, unknown> = {};
   for (const name of AGGREGATE_NAMES) {
-    const period = DEFAULT_PERIOD[name];
+    const { summary, defaultPeriod: period } = AGGREGATES[name] as AggregateDefinition;
     paths[`/api/analytics/${name}`] = {
       get: {
         operationId: `get-${name.replace(/\//g, '-')}`,
         tags: ['analytics'],
-        summary: `The ${name} aggregate of a user (SPEC 5)`,
+        summary,
         security: ANALYTICS_SECURITY,
         parameters: [
           {
@@ -123,7 +123,7 @@ export function buildOpenApiDocument(): JsonSchema {
       description: "userId is required with an API key; a user token may leave it out (the token's sub) and may name no other user.",
       security: ANALYTICS_SECURITY,
       requestBody: { required: false, content: { 'application/json': { schema: jsonSchema(generatePredictionsRequestBodySchema, 'input') } } },
-      responses: { '200': aggregateResponse('predictions'), '504': errorResponse('Not finished within 10 s'), ...ANALYTICS_ERRORS },
+      responses: { '200': aggregateResponse(GENERATED_AGGREGATE), '504': errorResponse('Not finished within 10 s'), ...ANALYTICS_ERRORS },
     },
   };
   const ingest = (field: string, schema: z.ZodType) => ({

@@ -36,7 +36,7 @@ describe('the start page', () => {
   it('gives the commands with this instance’s URL; without keys, none in them', () => {
     const page = text(renderStartPage(view()).markup);
     expect(page).toContain("curl -X POST http://localhost:3000/api/events -H 'Content-Type: application/json' \\ -d '{\"events\":[{\"eventId\":\"try-1796630400000\"");
-    expect(page).toContain("curl 'http://localhost:3000/api/analytics/cognitive-load/current?userId=student-1'");
+    expect(page).toContain("curl 'http://localhost:3000/api/analytics/behavioral-insights/dashboard?userId=student-1'");
     expect(page).toContain('pnpm simulate -- --duration 60 --rate 50');
     expect(page).not.toContain('Authorization');
   });

@@ -1,3 +1,4 @@
+import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
 import { Router, type Request } from 'express';
 import type { Queue } from 'bullmq';
 import type { Config } from '@shared/config/config';
@@ -112,7 +113,7 @@ function commands(view: StartPageView): Html {
       </li>
       <li>
         <p>Read it back a moment later, recomputed (cognitive load counts the latest self-report):</p>
-        <pre><code>curl '${view.url}/api/analytics/cognitive-load/current?userId=${userId}'${readKey}</code></pre>
+        <pre><code>curl '${view.url}/api/analytics/${DASHBOARD_AGGREGATE}?userId=${userId}'${readKey}</code></pre>
       </li>
       <li>
         <p>Run a simulated cohort of students for a minute, then open the <a href="/demo">demo dashboard</a>:</p>
