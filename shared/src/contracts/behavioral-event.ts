@@ -2,19 +2,6 @@ import { z } from 'zod';
 import { idSchema } from './ids';
 import { MAX_FUTURE_MS, instantSchema } from './timestamps';
 
-/** SPEC section 3: the behavioral events the study app publishes. */
-export const EVENT_TYPES = [
-  'card_reviewed',
-  'mission_started',
-  'mission_completed',
-  'mission_abandoned',
-  'self_report',
-  'intervention_applied',
-  'content_viewed',
-  'search_performed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
 export const INTERVENTION_TYPES = [
   'SPACED_REPETITION_BOOST',
   'PREREQUISITE_REVIEW',
@@ -32,7 +19,11 @@ export const MAX_PROPERTIES_BYTES = 8 * 1024;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const nonNegative = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 
-// Strict objects: an unknown property is far more often a typo than a feature.
+/**
+ * SPEC section 3: the behavioral events the study app publishes, by type, each with its
+ * properties. The one list of the types: EVENT_TYPES and the event schema follow from it.
+ * Strict objects: an unknown property is far more often a typo than a feature.
+ */
 export const EVENT_PROPERTIES = {
   card_reviewed: z.strictObject({
     objectiveId: idSchema,
@@ -54,6 +45,9 @@ export const EVENT_PROPERTIES = {
   search_performed: z.strictObject({ resultCount: int(0), queryLength: int(0) }),
 } as const;
 
+export type EventType = keyof typeof EVENT_PROPERTIES;
+export const EVENT_TYPES = Object.keys(EVENT_PROPERTIES) as EventType[];
+
 function eventOf<T extends EventType, P extends (typeof EVENT_PROPERTIES)[T]>(type: T, properties: P, now: () => number) {
   return z.strictObject({
     eventId: idSchema,
@@ -67,18 +61,13 @@ function eventOf<T extends EventType, P extends (typeof EVENT_PROPERTIES)[T]>(ty
   });
 }
 
-/** The event schema with an injectable clock (the 5-minute future limit depends on it). */
+// Distributive: one schema type per event type, so BehavioralEvent stays a union discriminated by `type`.
+type EventSchema<T extends EventType> = T extends EventType ? ReturnType<typeof eventOf<T, (typeof EVENT_PROPERTIES)[T]>> : never;
+
+/** The event schema with an injectable clock (the 5-minute future limit depends on it): one member per type of EVENT_PROPERTIES. */
 export function behavioralEventSchemaAt(now: () => number) {
-  return z.discriminatedUnion('type', [
-    eventOf('card_reviewed', EVENT_PROPERTIES.card_reviewed, now),
-    eventOf('mission_started', EVENT_PROPERTIES.mission_started, now),
-    eventOf('mission_completed', EVENT_PROPERTIES.mission_completed, now),
-    eventOf('mission_abandoned', EVENT_PROPERTIES.mission_abandoned, now),
-    eventOf('self_report', EVENT_PROPERTIES.self_report, now),
-    eventOf('intervention_applied', EVENT_PROPERTIES.intervention_applied, now),
-    eventOf('content_viewed', EVENT_PROPERTIES.content_viewed, now),
-    eventOf('search_performed', EVENT_PROPERTIES.search_performed, now),
-  ]);
+  const members = EVENT_TYPES.map((type) => eventOf(type, EVENT_PROPERTIES[type], now)) as unknown as [EventSchema<EventType>, ...EventSchema<EventType>[]];
+  return z.discriminatedUnion('type', members);
 }
 
 export const behavioralEventSchema = behavioralEventSchemaAt(() => Date.now());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { behavioralEventSchemaAt } from './behavioral-event';
+import { behavioralEventSchemaAt, EVENT_PROPERTIES, EVENT_TYPES, type BehavioralEvent } from './behavioral-event';
 import { MAX_BATCH, eventsBodySchema, sessionsBodySchema, validateBatch } from './batch';
 import { analyticsQuerySchema } from './analytics-query';
 import { sessionCompletedSchemaAt } from './session-completed';
@@ -128,4 +128,14 @@ describe('analytics queries', () => {
     expect(analyticsQuerySchema.safeParse({ userId: 'u1', debug: '1' }).success).toBe(false);
   });
 
+});
+
+describe('BehavioralEvent (the type)', () => {
+  it('is a union discriminated by type, built from EVENT_PROPERTIES (pnpm typecheck runs this file)', () => {
+    const objectiveOf = (e: BehavioralEvent) => (e.type === 'card_reviewed' ? e.properties.objectiveId : null);
+    // @ts-expect-error a card review's properties are not a self report's
+    const wrong: BehavioralEvent = { eventId: 'e', userId: 'u', type: 'card_reviewed', occurredAt: '2026-01-01T00:00:00Z', properties: { stress: 3 } };
+    expect(objectiveOf(wrong)).toBeUndefined();
+    expect(EVENT_TYPES).toEqual(Object.keys(EVENT_PROPERTIES));
+  });
 });

@@ -9,6 +9,7 @@ import type { BehavioralEvent } from '../contracts/behavioral-event';
 import type { SessionCompleted } from '../contracts/session-completed';
 import type { Queryable } from '../db/database';
 import { inTransaction, type TransactionPool } from '../db/transaction';
+import { EVENT_INSERT, eventInsertValues } from './event-columns';
 import { CHANGED_EVENT_COLUMNS, CHANGED_SESSION_COLUMNS, refreshRollups, touchedBy, type ChangedRow } from './rollups';
 
 export interface InsertResult {
@@ -18,7 +19,8 @@ export interface InsertResult {
 
 /**
  * The array parameters of an `INSERT … SELECT * FROM unnest(...)`: one array per column,
- * from each row's values in column order (undefined stored as NULL).
+ * from each row's values in column order (undefined stored as NULL). Sessions only: the
+ * events' columns are described in event-columns.ts.
  */
 function columns<T>(rows: readonly T[], valuesOf: (row: T) => unknown[]): unknown[][] {
   const out: unknown[][] = [];
@@ -28,28 +30,6 @@ function columns<T>(rows: readonly T[], valuesOf: (row: T) => unknown[]): unknow
     });
   });
   return out;
-}
-
-/** An event's values in behavioral_events' column order; the properties the aggregates filter and sum on are promoted to columns. */
-function eventValues(event: BehavioralEvent): unknown[] {
-  const p = event.properties as Record<string, unknown>;
-  return [
-    event.eventId,
-    event.userId,
-    event.type,
-    event.occurredAt,
-    JSON.stringify(event.properties),
-    p.objectiveId,
-    p.missionId,
-    p.sessionId,
-    p.correct,
-    p.responseMs,
-    p.durationMs,
-    p.successScore,
-    p.stress,
-    p.interventionType,
-    p.contentType,
-  ];
 }
 
 /**
@@ -89,17 +69,15 @@ async function storeBatch(pool: TransactionPool, insert: (db: Queryable) => Prom
 }
 
 const INSERT_EVENTS = `
-WITH locked AS (${lockUsers('$2', '$4')})
-INSERT INTO behavioral_events (event_id, user_id, type, occurred_at, properties, objective_id, mission_id, session_id,
-  correct, response_ms, duration_ms, success_score, stress, intervention_type, content_type)
-SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[], $7::varchar[],
-  $8::varchar[], $9::boolean[], $10::int[], $11::bigint[], $12::float8[], $13::smallint[], $14::varchar[], $15::varchar[])
+WITH locked AS (${lockUsers(EVENT_INSERT.userParam, EVENT_INSERT.timeParam)})
+INSERT INTO behavioral_events (${EVENT_INSERT.columns})
+SELECT * FROM ${EVENT_INSERT.unnest}
 ON CONFLICT (event_id) DO NOTHING
 RETURNING ${CHANGED_EVENT_COLUMNS}`;
 
 export async function insertEvents(pool: TransactionPool, events: BehavioralEvent[]): Promise<InsertResult> {
   if (events.length === 0) return { inserted: 0, userIds: [] };
-  return storeBatch(pool, async (db) => (await db.query<ChangedRow>({ name: 'insert-events', text: INSERT_EVENTS, values: columns(events, eventValues) })).rows);
+  return storeBatch(pool, async (db) => (await db.query<ChangedRow>({ name: 'insert-events', text: INSERT_EVENTS, values: eventInsertValues(events) })).rows);
 }
 
 const INSERT_SESSIONS = `
