@@ -12,7 +12,7 @@ import type { Infrastructure } from '@shared/runtime/infrastructure';
 import { serverInfra } from '@shared/runtime/system';
 import { bootApi, type ApiProcess } from '../../services/api/src/main';
 import { startWorkerProcesses, type MetricsSnapshot, type WorkerProcesses } from '../../workers/src/worker-processes';
-import { startRedisServer, type PrivateRedis } from '../../test/support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import type { Cleanup } from './cleanup';
 import type { Progress } from './progress';
 

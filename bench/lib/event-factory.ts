@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
+import type { BehavioralEvent, EventType } from '@shared/contracts/behavioral-event';
+import { simulatedEvent } from '../../scripts/simulation/study-app';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import type { Random } from './zipf';
 
@@ -13,34 +14,34 @@ let serial = 0;
 export const uniqueId = (prefix: string) => `${prefix}${RUN}${(serial++).toString(36)}`;
 
 export const OBJECTIVES = Array.from({ length: 30 }, (_, i) => `obj-${i}`);
-const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
-/** A card review of one of the 30 objectives: 70 % correct, 1–21 s. */
+/** A card review of one of the 30 objectives: 70 % correct. */
 export function reviewAt(random: Random, userId: string, at: Date): BehavioralEvent {
-  return {
-    eventId: uniqueId('e'),
-    userId,
-    occurredAt: at.toISOString(),
-    type: 'card_reviewed',
-    properties: { objectiveId: pick(random, OBJECTIVES), correct: random() < 0.7, responseMs: 1_000 + Math.floor(random() * 20_000), confidence: 1 + Math.floor(random() * 5) },
-  };
+  return simulatedEvent(random, 'card_reviewed', userId, at, { objectives: OBJECTIVES, eventId: uniqueId('e') });
 }
 
+/** Any event, 80 % card reviews, the rest in the proportions a study app produces. */
 export function eventAt(random: Random, userId: string, at: Date): BehavioralEvent {
   const roll = random();
   return roll < 0.8 ? reviewAt(random, userId, at) : otherEventAt(random, userId, at, roll);
 }
 
+/** The share of each other type among the other events (the fifth of events that are not card reviews). */
+const OTHER_TYPES: [EventType, number][] = [
+  ['mission_started', 0.2],
+  ['mission_completed', 0.15],
+  ['mission_abandoned', 0.05],
+  ['self_report', 0.2],
+  ['content_viewed', 0.2],
+  ['search_performed', 0.1],
+  ['intervention_applied', 0.1],
+];
+
 /** Any event but a card review, in eventAt's proportions (`roll` in [0.8, 1) picks the type). */
 function otherEventAt(random: Random, userId: string, at: Date, roll = 0.8 + 0.2 * random()): BehavioralEvent {
-  const base = { eventId: uniqueId('e'), userId, occurredAt: at.toISOString() };
-  if (roll < 0.84) return { ...base, type: 'mission_started', properties: { missionId: uniqueId('m'), estimatedMinutes: 20 } };
-  if (roll < 0.87) return { ...base, type: 'mission_completed', properties: { missionId: uniqueId('m'), successScore: random(), durationMs: Math.floor(random() * 3_600_000) } };
-  if (roll < 0.88) return { ...base, type: 'mission_abandoned', properties: { missionId: uniqueId('m'), durationMs: Math.floor(random() * 600_000) } };
-  if (roll < 0.92) return { ...base, type: 'self_report', properties: { stress: 1 + Math.floor(random() * 5), energy: 1 + Math.floor(random() * 5) } };
-  if (roll < 0.96) return { ...base, type: 'content_viewed', properties: { contentId: uniqueId('c'), contentType: 'video', durationMs: Math.floor(random() * 900_000) } };
-  if (roll < 0.98) return { ...base, type: 'search_performed', properties: { resultCount: Math.floor(random() * 50), queryLength: 3 + Math.floor(random() * 30) } };
-  return { ...base, type: 'intervention_applied', properties: { interventionType: 'SPACED_REPETITION_BOOST', objectiveId: pick(random, OBJECTIVES) } };
+  let share = (roll - 0.8) / 0.2;
+  const [type] = OTHER_TYPES.find(([, s]) => (share -= s) < 0) ?? OTHER_TYPES.at(-1)!;
+  return simulatedEvent(random, type, userId, at, { objectives: OBJECTIVES, eventId: uniqueId('e') });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { EventPublisher } from '@shared/queues/event-publisher';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
-import { freePort } from '../../test/support/redis-server';
+import { freePort } from '../../scripts/dev/redis-server';
 import { stopChild } from '../lib/child-process';
 import { eventAt } from '../lib/event-factory';
 import type { MemoryResult } from '../lib/results';

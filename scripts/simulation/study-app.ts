@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BehavioralEvent, InterventionType } from '@shared/contracts/behavioral-event';
+import { CONTENT_TYPES, INTERVENTION_TYPES, type BehavioralEvent, type EventType } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 
 /**
@@ -19,8 +19,6 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-const INTERVENTIONS: InterventionType[] = ['SPACED_REPETITION_BOOST', 'PREREQUISITE_REVIEW', 'BREAK_SCHEDULING', 'REDUCE_SESSION_LENGTH', 'SCHEDULE_SHIFT'];
-const CONTENT = ['article', 'video', 'card', 'question'] as const;
 
 export interface Activity {
   events: BehavioralEvent[];
@@ -34,48 +32,88 @@ let serial = 0;
 const nextId = (prefix: string) => `${prefix}-${PROCESS_TAG}${Date.now().toString(36)}-${(serial++).toString(36)}`;
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
+/** What a caller decides of a simulated event; the rest is drawn at random. */
+export interface EventDraw {
+  /** The objectives to pick a review's or an intervention's from. */
+  objectives: readonly string[];
+  /** The chance that a review is correct. @defaultValue 0.7 */
+  skill?: number;
+  /** The session a review belongs to. */
+  sessionId?: string;
+  eventId?: string;
+}
+
+/**
+ * One valid event of `type` for `userId` at `at` (SPEC 3), its properties drawn from
+ * `random`: the one place the simulated study app names an event's properties.
+ */
+export function simulatedEvent(random: Random, type: EventType, userId: string, at: Date, draw: EventDraw): BehavioralEvent {
+  const base = { eventId: draw.eventId ?? nextId('e'), userId, occurredAt: at.toISOString() };
+  switch (type) {
+    case 'card_reviewed':
+      return {
+        ...base,
+        type,
+        properties: {
+          objectiveId: pick(random, draw.objectives),
+          correct: random() < (draw.skill ?? 0.7),
+          responseMs: Math.round(2_000 + random() * 15_000),
+          confidence: 1 + Math.floor(random() * 5),
+          ...(draw.sessionId ? { sessionId: draw.sessionId } : {}),
+        },
+      };
+    case 'mission_started':
+      return { ...base, type, properties: { missionId: nextId('m'), objectiveIds: draw.objectives.slice(0, 2), estimatedMinutes: 20 } };
+    case 'mission_completed':
+      return { ...base, type, properties: { missionId: nextId('m'), successScore: Math.round(random() * 100) / 100, durationMs: Math.round(random() * 3_600_000) } };
+    case 'mission_abandoned':
+      return { ...base, type, properties: { missionId: nextId('m'), durationMs: Math.round(random() * 600_000) } };
+    case 'self_report':
+      return { ...base, type, properties: { stress: 1 + Math.floor(random() * 5), energy: 1 + Math.floor(random() * 5) } };
+    case 'intervention_applied':
+      return { ...base, type, properties: { interventionType: pick(random, INTERVENTION_TYPES), objectiveId: pick(random, draw.objectives) } };
+    case 'content_viewed':
+      return { ...base, type, properties: { contentId: nextId('c'), contentType: pick(random, CONTENT_TYPES), durationMs: Math.round(random() * 600_000) } };
+    case 'search_performed':
+      return { ...base, type, properties: { resultCount: Math.floor(random() * 40), queryLength: 3 + Math.floor(random() * 30) } };
+  }
+}
+
+/** A mission's start and its end (completed or abandoned) over [start, end], one mission id. */
+function mission(random: Random, userId: string, start: Date, end: Date, objectives: readonly string[]): BehavioralEvent[] {
+  const started = simulatedEvent(random, 'mission_started', userId, start, { objectives });
+  const finished = simulatedEvent(random, random() < 0.75 ? 'mission_completed' : 'mission_abandoned', userId, end, { objectives });
+  // One mission: the end carries the start's id, and the session's length.
+  Object.assign(finished.properties, { missionId: (started.properties as { missionId: string }).missionId, durationMs: end.getTime() - start.getTime() });
+  return [started, finished];
+}
+
 /** One study session of a user starting at `start`, with the events it produces. */
 export function studySession(random: Random, userId: string, start: Date, objectives: { id: string; skill: number }[]): Activity {
   const events: BehavioralEvent[] = [];
   const sessionId = nextId('s');
+  const ids = objectives.map((o) => o.id);
   const cards = 5 + Math.floor(random() * 30);
   let at = start.getTime();
   let correct = 0;
   let totalResponse = 0;
   for (let i = 0; i < cards; i += 1) {
     const objective = pick(random, objectives);
-    const ok = random() < objective.skill;
-    const responseMs = Math.round(2_000 + random() * 15_000);
+    const review = simulatedEvent(random, 'card_reviewed', userId, new Date(at), { objectives: [objective.id], skill: objective.skill, sessionId });
+    const { responseMs, correct: ok } = review.properties as { responseMs: number; correct: boolean };
+    // The review is answered once its response time has passed, a pause after the previous one.
     at += responseMs + Math.round(random() * 5_000);
+    review.occurredAt = new Date(at).toISOString();
     correct += ok ? 1 : 0;
     totalResponse += responseMs;
-    events.push({
-      eventId: nextId('e'),
-      userId,
-      type: 'card_reviewed',
-      occurredAt: new Date(at).toISOString(),
-      properties: { objectiveId: objective.id, correct: ok, responseMs, confidence: 1 + Math.floor(random() * 5), sessionId },
-    });
+    events.push(review);
   }
   const end = new Date(at + 1_000);
-  if (random() < 0.3) {
-    const missionId = nextId('m');
-    events.push({ eventId: nextId('e'), userId, type: 'mission_started', occurredAt: start.toISOString(), properties: { missionId, objectiveIds: objectives.slice(0, 2).map((o) => o.id), estimatedMinutes: 20 } });
-    const completed = random() < 0.75;
-    events.push(
-      completed
-        ? { eventId: nextId('e'), userId, type: 'mission_completed', occurredAt: end.toISOString(), properties: { missionId, successScore: Math.round(random() * 100) / 100, durationMs: end.getTime() - start.getTime() } }
-        : { eventId: nextId('e'), userId, type: 'mission_abandoned', occurredAt: end.toISOString(), properties: { missionId, durationMs: end.getTime() - start.getTime() } },
-    );
-  }
-  if (random() < 0.4) events.push({ eventId: nextId('e'), userId, type: 'self_report', occurredAt: end.toISOString(), properties: { stress: 1 + Math.floor(random() * 5), energy: 1 + Math.floor(random() * 5) } });
-  if (random() < 0.2) {
-    events.push({ eventId: nextId('e'), userId, type: 'intervention_applied', occurredAt: start.toISOString(), properties: { interventionType: pick(random, INTERVENTIONS), objectiveId: pick(random, objectives).id } });
-  }
-  if (random() < 0.5) {
-    events.push({ eventId: nextId('e'), userId, type: 'content_viewed', occurredAt: end.toISOString(), properties: { contentId: nextId('c'), contentType: pick(random, CONTENT), durationMs: Math.round(random() * 600_000) } });
-  }
-  if (random() < 0.3) events.push({ eventId: nextId('e'), userId, type: 'search_performed', occurredAt: end.toISOString(), properties: { resultCount: Math.floor(random() * 40), queryLength: 3 + Math.floor(random() * 30) } });
+  if (random() < 0.3) events.push(...mission(random, userId, start, end, ids));
+  if (random() < 0.4) events.push(simulatedEvent(random, 'self_report', userId, end, { objectives: ids }));
+  if (random() < 0.2) events.push(simulatedEvent(random, 'intervention_applied', userId, start, { objectives: ids }));
+  if (random() < 0.5) events.push(simulatedEvent(random, 'content_viewed', userId, end, { objectives: ids }));
+  if (random() < 0.3) events.push(simulatedEvent(random, 'search_performed', userId, end, { objectives: ids }));
   const session: SessionCompleted = {
     sessionId,
     userId,
@@ -84,7 +122,7 @@ export function studySession(random: Random, userId: string, start: Date, object
     cardsReviewed: cards,
     correctCount: correct,
     avgResponseMs: Math.round(totalResponse / cards),
-    objectiveIds: [...new Set(objectives.map((o) => o.id))].slice(0, 5),
+    objectiveIds: [...new Set(ids)].slice(0, 5),
   };
   return { events, sessions: [session] };
 }

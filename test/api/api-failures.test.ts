@@ -7,7 +7,7 @@ import { recomputeNow, RecomputeTimeoutError } from '@shared/recompute/recompute
 import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/redis-connection';
 import { createApp } from '../../services/api/src/app';
 import { createLogger } from '@shared/logger/logger';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /** 503 with Retry-After when a dependency a request needs is down; never a crash or a stack trace. */

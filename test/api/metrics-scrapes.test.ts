@@ -8,7 +8,7 @@ import { createLogger } from '@shared/logger/logger';
 import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { pipelineQueues, type PipelineQueues } from '@shared/runtime/system';
 import { createApp, type ApiApp } from '../../services/api/src/app';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { parsePrometheusText, samplesOf } from '../support/prometheus-text';
 

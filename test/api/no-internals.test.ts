@@ -9,7 +9,7 @@ import { closeRedis, createRedisConnection, waitForRedis } from '@shared/redis/r
 import { redisQueueBackend } from '@shared/queues/queue-backend';
 import { pipelineQueues } from '@shared/runtime/system';
 import { createApp } from '../../services/api/src/app';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { loggerInto } from '../support/user-token-fixtures';
 

@@ -1,5 +1,5 @@
 import { cacheKey } from '@shared/contracts/cache-keys';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { cacheFactory, eventually } from '../support/cache-helpers';
 
 let redis: PrivateRedis;

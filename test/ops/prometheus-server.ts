@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../../scripts/dev/redis-server';
 import { PROMETHEUS_CONFIG, RULES_FILE } from './promql-expressions';
 
 /** Debian's prometheus / promtool (`apt-get install prometheus`; .ci/run installs it). */

@@ -8,7 +8,7 @@ import { createInfrastructure, type Infrastructure } from '@shared/runtime/infra
 import { appFor, API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { waitFor } from '../support/pipeline-probe';
-import { startRedisServer } from '../support/redis-server';
+import { startRedisServer } from '../../scripts/dev/redis-server';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents } from '@shared/store/event-store';
 

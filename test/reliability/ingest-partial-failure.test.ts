@@ -7,7 +7,7 @@ import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { appFor, API_KEYS_ENV, KEYS } from '../support/api-app';
 import { AcceptedLedger, postUntilAccepted, waitFor } from '../support/pipeline-probe';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 

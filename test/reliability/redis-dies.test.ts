@@ -20,7 +20,7 @@ import type { StoredAggregate } from '@shared/store/aggregate-store';
 import { insertEvents } from '@shared/store/event-store';
 import { createRecomputeWorker } from '../../workers/src/recompute/recompute-worker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { crashLines, startApiProcess, startWorkerProcess, stopAllProcesses, type ApiProcess, type ManagedProcess } from '../support/processes';
 import { AcceptedLedger, expectExactTotals, getJson, postUntilAccepted, QueueProbe, waitFor, type HttpAnswer } from '../support/pipeline-probe';
 import { chunks, simulatedTraffic } from '../support/traffic';

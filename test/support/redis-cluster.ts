@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './redis-server';
+import { freePort } from '../../scripts/dev/redis-server';
 
 const run = promisify(execFile);
 

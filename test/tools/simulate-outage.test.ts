@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type PrivateRedis } from '../support/redis-server';
+import { startRedisServer, type PrivateRedis } from '../../scripts/dev/redis-server';
 import { startTestSystem, type TestSystem } from '../support/system';
 import type { SimulationSummary } from '../../scripts/simulation/simulation';
 import { startTool, toolEnv } from '../support/run-tool';

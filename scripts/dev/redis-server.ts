@@ -1,3 +1,8 @@
+/**
+ * A private redis-server on a free port, started and stopped (or killed, or restarted) by
+ * its owner: what the tests that break Redis and the bench (a million keys of its own) run
+ * on, never the shared Redis. Development tools both import: scripts/dev/ imports neither.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
