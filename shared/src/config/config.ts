@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamedError } from '../errors/errors';
 import { TTL_CLASSES, ttlTable, type TtlClass } from '../cache/ttl';
 
 /**
@@ -267,11 +268,9 @@ export interface Config {
 }
 
 /** Thrown when the environment is invalid: one line per bad variable, no stack needed. */
-export class ConfigError extends Error {
+export class ConfigError extends NamedError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    Object.setPrototypeOf(this, ConfigError.prototype);
   }
 }
 

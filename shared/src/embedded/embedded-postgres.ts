@@ -1,4 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { NamedError } from '../errors/errors';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,13 +56,7 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-export class EmbeddedPostgresError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmbeddedPostgresError';
-    Object.setPrototypeOf(this, EmbeddedPostgresError.prototype);
-  }
-}
+export class EmbeddedPostgresError extends NamedError {}
 
 const execFileAsync = promisify(execFile);
 const SUPERUSER = 'postgres';

@@ -1,4 +1,5 @@
 import { createPostgresBackend, setDefaultBackendFactory } from 'bullmq';
+import { NamedError } from '../errors/errors';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { CacheWriter } from '../cache/cache-writer';
 import { InvalidationBus } from '../cache/invalidation-bus';
@@ -38,13 +39,7 @@ export interface Infrastructure extends Connections {
   cache: ReadCache;
 }
 
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-    Object.setPrototypeOf(this, StartupError.prototype);
-  }
-}
+export class StartupError extends NamedError {}
 
 function describeTarget(config: Pick<Config, 'redis'>): string {
   if (config.redis.mode === 'cluster') return config.redis.nodes.map((n) => `${n.host}:${n.port}`).join(',');

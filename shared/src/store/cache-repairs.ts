@@ -32,8 +32,3 @@ export async function clearCacheRepairs(db: Queryable, userIds: readonly string[
   if (userIds.length === 0) return;
   await db.query('DELETE FROM cache_repairs WHERE user_id = ANY($1::varchar[]) AND marked_at <= $2', [[...userIds], markedUpTo]);
 }
-
-export async function countCacheRepairs(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_repairs');
-  return rows[0]!.n;
-}
