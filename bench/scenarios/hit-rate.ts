@@ -11,13 +11,13 @@ import { round } from '../lib/stats';
 import { seededRandom, zipfSampler } from '../lib/zipf';
 
 /**
- * A skewed read/write mix: 10,000 users drawn by Zipf (s = 1), reads of the nine
- * aggregates through the API and one event per 20 reads through the pipeline,
+ * A skewed read/write mix: 10,000 users drawn by Zipf (s = 1), reads of every
+ * aggregate (AGGREGATE_NAMES) through the API and one event per 20 reads through the pipeline,
  * interleaved, 16 reads in flight.
  *
  * Starting state, as in production: every user has been recomputed once, so their
  * aggregates are in the summary table and were written through to L2 (the recompute's
- * write-through; 15 entries per user). To seed 10,000 users in seconds rather than
+ * write-through; one entry per STORED_AGGREGATE_KEYS). To seed 10,000 users in seconds rather than
  * through 10,000 recomputes, one user's real aggregates are copied to the others in SQL
  * and written through with the same `writeThrough` call the recompute worker makes.
  * A warm-up pass is reported apart from the measured part; misses then come from TTL

@@ -11,8 +11,8 @@ import type { ScenarioContext } from '../lib/scenario';
  * Invalidating one user's entries while 1,000,000 unrelated keys sit in Redis (the
  * private one): the cache writer's tag-set + generation invalidation (`invalidateUsers`,
  * L2 and the bus message included) against what a naive cache does, SCAN MATCH + DEL by pattern
- * over the same keyspace. Before every sample the user's 15 entries are written back
- * (as a recompute would), untimed.
+ * over the same keyspace. Before every sample the user's entries (one per stored aggregate
+ * key) are written back (as a recompute would), untimed.
  */
 const UNRELATED_KEYS = 1_000_000;
 

@@ -17,7 +17,7 @@ import { seededRandom } from '../lib/zipf';
  * process under its own queue and cache prefixes, read from its own /metrics
  * (process_resident_memory_bytes): before any event; after a warm-up of 10 % of the
  * events (at least two events per user, so that every user has been recomputed and L1 —
- * 15 entries per user, 60,000 for 4,000 users — has reached its 50,000-entry bound),
+ * one entry per stored aggregate key, 15 today, so 60,000 for 4,000 users — has reached its 50,000-entry bound),
  * drained; at every further 10 % while it works; and at the end, drained. 4,000 users
  * (1,000 users and 10,000 events in quick mode). The bench publishes at saturation but
  * keeps at most 20,000 jobs waiting, as a well-behaved producer would.

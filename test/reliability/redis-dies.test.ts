@@ -220,7 +220,7 @@ it('does not leave the previous aggregates in L2 when Redis dies between storing
     db: { pool: chaos.pool },
     cache: writer,
     cachePrefix: config.cachePrefix,
-    store: redisQueueBackend(connection, config.queuePrefix).workers,
+    queueBackend: redisQueueBackend(connection, config.queuePrefix).workers,
     recomputeQueue,
     batching: config.recomputeBatch,
     locks: { lockDurationMs: config.workerLocks.lockDurationMs.recompute, stalledIntervalMs: config.workerLocks.stalledIntervalMs },

@@ -8,7 +8,7 @@ export interface QueueWorkerOptions<T> {
   /** Runs one job; `token` is the job's lock token (what moveToDelayed needs). */
   process: (job: Job<T>, token?: string) => Promise<unknown>;
   /** Where the queue lives: its connection, prefix and BullMQ backend (Redis, or PostgreSQL in the embedded mode). */
-  store: WorkerConnection;
+  queueBackend: WorkerConnection;
   concurrency: number;
   /** Job lock and stalled-check period (Config.workerLocks: this queue's lock). */
   locks: WorkerLocks;
@@ -35,17 +35,17 @@ const METRIC_POINTS = 60 * 24 * 7;
 export function createQueueWorker<T>(options: QueueWorkerOptions<T>): Worker<T> {
   const { queueName, logger, metrics } = options;
   const workerOptions = {
-    connection: options.store.connection,
-    prefix: options.store.prefix,
+    connection: options.queueBackend.connection,
+    prefix: options.queueBackend.prefix,
     concurrency: options.concurrency,
     lockDuration: options.locks.lockDurationMs,
     stalledInterval: options.locks.stalledIntervalMs,
     maxStalledCount: 3,
     metrics: { maxDataPoints: METRIC_POINTS },
   };
-  // BullMQ types a Worker by its backend's connection type; the store's factory and
+  // BullMQ types a Worker by its backend's connection type; the backend's factory and
   // connection belong together, which the union of both modes cannot express.
-  const worker = new Worker<T>(queueName, (job: Job<T>, token?: string) => options.process(job, token), workerOptions as never, options.store.backendFactory as never) as unknown as Worker<T>;
+  const worker = new Worker<T>(queueName, (job: Job<T>, token?: string) => options.process(job, token), workerOptions as never, options.queueBackend.backendFactory as never) as unknown as Worker<T>;
   worker.on('error', (error) => logger.warn({ queue: queueName, err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
     const final = !job || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);

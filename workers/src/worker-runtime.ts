@@ -73,14 +73,14 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
   for (const q of Object.values(queues)) q.on('error', (error) => logger.debug({ queue: q.name, err: error.message }, 'queue error'));
 
   const locksOf = (worker: keyof Config['workerLocks']['lockDurationMs']) => ({ lockDurationMs: config.workerLocks.lockDurationMs[worker], stalledIntervalMs: config.workerLocks.stalledIntervalMs });
-  const ingest = { locks: locksOf('ingest'), store: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, batching: config.ingestBatch };
+  const ingest = { locks: locksOf('ingest'), queueBackend: backend.workers, concurrency: config.workerConcurrency, recomputeQueue: queues.recompute, debounceMs: config.recomputeDebounceMs, metrics, logger, batching: config.ingestBatch };
   const eventWorker = new IngestWorker({ ...ingest, queueName: QUEUE_NAMES.behavioralEvent, schema: behavioralEventSchema, table: 'behavioral_events', insert: async (rows) => (await insertEvents(deps.db.pool, rows)).inserted });
   const sessionWorker = new IngestWorker({ ...ingest, queueName: QUEUE_NAMES.sessionCompleted, schema: sessionCompletedSchema, table: 'study_sessions', insert: async (rows) => (await insertSessions(deps.db.pool, rows)).inserted });
   const recomputeWorker = createRecomputeWorker({
     db: deps.db,
     cache: deps.cache,
     cachePrefix: config.cachePrefix,
-    store: backend.workers,
+    queueBackend: backend.workers,
     recomputeQueue: queues.recompute,
     batching: config.recomputeBatch,
     metrics,
@@ -98,7 +98,7 @@ export async function startWorkerRuntime(deps: WorkerRuntimeDeps, options: { sch
         queues: Object.values(queues),
         now: deps.now ?? (() => new Date()),
       }),
-    store: backend.workers,
+    queueBackend: backend.workers,
     concurrency: 1,
     // A nightly run pages through every active user: minutes, with its lock renewed meanwhile.
     locks: locksOf('maintenance'),

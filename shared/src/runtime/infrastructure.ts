@@ -187,7 +187,6 @@ type PostgresQueues = ReturnType<typeof postgresQueueBackend>;
 
 export async function createEmbeddedConnections(
   config: Config,
-  _logger: Logger,
   options: { applicationName?: string } = {},
 ): Promise<EmbeddedConnections> {
   const registry = new Registry();
@@ -224,7 +223,7 @@ export async function createEmbeddedInfrastructure(
   logger: Logger,
   options: { applicationName?: string } = {},
 ): Promise<EmbeddedInfrastructure> {
-  const connections = await createEmbeddedConnections(config, logger, options);
+  const connections = await createEmbeddedConnections(config, options);
   const cache = await readCache(config, logger, connections.registry, {
     redis: null,
     invalidations: new PostgresInvalidationSource({

@@ -157,7 +157,7 @@ async function serverParts(config: Config, logger: Logger, shutdown: ShutdownCoo
 async function embeddedParts(config: Config, logger: Logger, shutdown: ShutdownCoordinator, options: SystemOptions): Promise<ModeParts> {
   const applicationName = options.name;
   const withCache = options.readCache ? await createEmbeddedInfrastructure(config, logger, { applicationName }) : null;
-  const infra = withCache ?? (await createEmbeddedConnections(config, logger, { applicationName }));
+  const infra = withCache ?? (await createEmbeddedConnections(config, { applicationName }));
   shutdown.add(2, { name: 'connections', run: () => infra.close() });
   if (options.migrate) {
     // BullMQ's own schema, created before any worker starts; its event streams trimmed

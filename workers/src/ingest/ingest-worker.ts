@@ -46,7 +46,7 @@ export interface IngestWorkerOptions<T extends { userId: string }> {
   insert: (rows: T[]) => Promise<number>;
   table: string;
   /** Where the queues live (see createQueueWorker). */
-  store: WorkerConnection;
+  queueBackend: WorkerConnection;
   concurrency: number;
   recomputeQueue: Queue;
   debounceMs: number;
@@ -80,7 +80,7 @@ export class IngestWorker<T extends { userId: string }> {
     this.worker = createQueueWorker({
       queueName: options.queueName,
       process: (job, token) => this.process(job, token),
-      store: options.store,
+      queueBackend: options.queueBackend,
       concurrency: options.concurrency,
       locks: options.locks,
       metrics: options.metrics,

@@ -33,7 +33,7 @@ export function createRecomputeWorker(deps: {
   cache: AggregateWriteThrough | null;
   cachePrefix: string;
   /** Where the queues live (see createQueueWorker). */
-  store: WorkerConnection;
+  queueBackend: WorkerConnection;
   /** Where a user's rows stamped ahead of the clock get their recompute for when they become visible. */
   recomputeQueue: Queue;
   batching: RecomputeBatching;
@@ -78,7 +78,7 @@ export function createRecomputeWorker(deps: {
       deps.logger.debug({ jobId: job.id, userId, requestId, lagMs: lagSeconds === null ? undefined : Math.round(lagSeconds * 1000), stored }, 'aggregates visible');
       return { stored };
     },
-    store: deps.store,
+    queueBackend: deps.queueBackend,
     // Enough jobs at once to fill the running batches and the next one.
     concurrency: batching.maxUsers * (batching.maxInFlight + 1),
     locks: deps.locks,
