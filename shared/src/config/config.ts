@@ -243,10 +243,10 @@ export interface Config {
    */
   workerProcesses: number | null;
   /**
-   * Recompute batches: users and rows of history per batch at most (env), batches running at
-   * once per process, and how long a lone job waits for others to share its batch.
+   * Recompute batches: users and rows of history per batch at most (the rest of the policy
+   * is the batcher's own, workers/src/recompute/recompute-batcher.ts).
    */
-  recomputeBatch: { maxUsers: number; maxRows: number; maxInFlight: number; maxWaitMs: number };
+  recomputeBatch: { maxUsers: number; maxRows: number };
   /** Ingest batches: rows per multi-row insert at most, and how long a lone row waits for others. */
   ingestBatch: { maxRows: number; maxWaitMs: number };
   /**
@@ -403,7 +403,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     recomputeDebounceMs: env.RECOMPUTE_DEBOUNCE_MS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerProcesses: env.WORKER_PROCESSES ?? null,
-    recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS, maxInFlight: 2, maxWaitMs: 2 },
+    recomputeBatch: { maxUsers: env.RECOMPUTE_BATCH_USERS, maxRows: env.RECOMPUTE_BATCH_ROWS },
     ingestBatch: { maxRows: 500, maxWaitMs: 2 },
     workerLocks: {
       lockDurationMs: {

@@ -12,6 +12,19 @@ import { RecomputeFailure, type RecomputeOutcome, type RecomputeResults } from '
  * users count as `typicalRows`), so a user with a huge history runs in a batch of its own
  * instead of holding up light ones. The same user asked for twice shares one computation.
  */
+/**
+ * The part of the policy the environment does not set (RECOMPUTE_BATCH_USERS and
+ * RECOMPUTE_BATCH_ROWS do). Two batches in flight: while one computes in Node the other
+ * waits on PostgreSQL, so both halves of the work overlap; a third only queues on the same
+ * cores. A lone job waits 2 ms for company: nothing beside the debounce it already waited.
+ */
+export const RECOMPUTE_BATCH_POLICY = { maxInFlight: 2, maxWaitMs: 2 } as const;
+
+/** The jobs a worker runs at once: enough to fill the batches in flight and the next one. */
+export function jobsFillingBatches(options: Pick<RecomputeBatcherOptions, 'maxUsers' | 'maxInFlight'>): number {
+  return options.maxUsers * (options.maxInFlight + 1);
+}
+
 export interface RecomputeBatcherOptions {
   run: (userIds: string[]) => Promise<RecomputeResults>;
   maxUsers: number;

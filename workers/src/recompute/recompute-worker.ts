@@ -12,10 +12,10 @@ import { isId } from '@shared/contracts/ids';
 import { createQueueWorker, type WorkerLocks } from '../queue-worker';
 import type { Config } from '@shared/config/config';
 import { waitingOutDatabaseOutages } from '../wait-out-outage';
-import { RecomputeBatcher } from './recompute-batcher';
+import { jobsFillingBatches, RECOMPUTE_BATCH_POLICY, RecomputeBatcher, type RecomputeBatcherOptions } from './recompute-batcher';
 
-/** Config.recomputeBatch: users and rows per batch, batches in flight, a lone job's wait. */
-export type RecomputeBatching = Config['recomputeBatch'];
+/** Users and rows per batch (Config.recomputeBatch), and the rest of RECOMPUTE_BATCH_POLICY when given. */
+export type RecomputeBatching = Config['recomputeBatch'] & Partial<Pick<RecomputeBatcherOptions, 'maxInFlight' | 'maxWaitMs'>>;
 
 export interface RecomputeWorker {
   worker: Worker;
@@ -42,7 +42,7 @@ export function createRecomputeWorker(deps: {
   now?: () => Date;
   locks: WorkerLocks;
 }): RecomputeWorker {
-  const batching = deps.batching;
+  const batching = { ...RECOMPUTE_BATCH_POLICY, ...deps.batching };
   const batcher = new RecomputeBatcher({
     ...batching,
     run: (userIds) =>
@@ -79,8 +79,7 @@ export function createRecomputeWorker(deps: {
       return { stored };
     },
     queueBackend: deps.queueBackend,
-    // Enough jobs at once to fill the running batches and the next one.
-    concurrency: batching.maxUsers * (batching.maxInFlight + 1),
+    concurrency: jobsFillingBatches(batching),
     locks: deps.locks,
     metrics: deps.metrics,
     logger: deps.logger,
