@@ -8,7 +8,7 @@
  *
  * It needs a PostgreSQL server (DATABASE_URL's host and user) for a temporary shadow
  * database, which it creates and drops. Workarounds for @prisma/adapter-pg 7.10.1 on this
- * path (each reproduced, see README "Prisma offline"): the catalog's "char" type (OID 18)
+ * path (each reproduced, see docs/architecture.md, "Prisma offline"): the catalog's "char" type (OID 18)
  * is reported as text, scripts are sent whole (the adapter splits them on every `;`), the
  * shadow database is dropped after its pool is closed, and pools are built from discrete
  * fields so a connection string cannot silently point the "shadow" at the main database.

@@ -1,5 +1,5 @@
 /**
- * SVG charts of a bench report (bench/results/charts/*.svg, shown in the README): freshness
+ * SVG charts of a bench report (bench/results/charts/*.svg, shown in bench/README.md): freshness
  * latency at each rate, recompute users/s and CPU per user by batch size, reads per cache tier
  * beside the bare route. Vega-Lite specs rendered to SVG in Node by Vega's headless view (no
  * browser, no canvas: text widths are estimated).

@@ -41,7 +41,7 @@ that computedAt is reported as STALE (a recompute is due; run without --verify t
 now), not as drift.
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, CACHE_PREFIX, ...; see
-the README). Progress goes to stderr, results to stdout.
+docs/configuration.md). Progress goes to stderr, results to stdout.
 Exit codes: 0 all well, 1 drift found, users failed or cache entries left stale, 2 bad flags or configuration,
 3 Redis or PostgreSQL unreachable.`;
 

@@ -33,7 +33,7 @@ import { redisQueueBackend } from '@shared/queues/queue-backend';
  * event is counted exactly once — without restarting either process.
  *
  * Durability: the private Redis runs with AOF (`appendfsync always`), as production must
- * (README, Prerequisites). Without persistence a SIGKILL loses every job still queued,
+ * (docs/deployment.md). Without persistence a SIGKILL loses every job still queued,
  * events the API already acknowledged with 202; no retry by the publisher could bring them
  * back, so "exactly once" is only promised on a Redis that keeps what it acknowledged.
  */

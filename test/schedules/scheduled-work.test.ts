@@ -9,7 +9,7 @@ import { enqueueTick, startScheduler, tickJobId } from '../../workers/src/schedu
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
- * The scheduled work (nightly recompute, retention, cache warming: the CRON_* schedules of the README) on real Redis and PostgreSQL: each tick's job is enqueued
+ * The scheduled work (nightly recompute, retention, cache warming: the CRON_* schedules of docs/configuration.md) on real Redis and PostgreSQL: each tick's job is enqueued
  * once whatever the number of schedulers, and each maintenance task does what it says.
  */
 const NOW = new Date('2026-06-10T07:00:00.000Z');

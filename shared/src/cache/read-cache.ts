@@ -75,7 +75,7 @@ interface Found {
 /**
  * The read side of the cache, what an API process holds: L1 (in-process LRU) → L2 (Redis)
  * → loader, with single-flight loads, stale-while-revalidate within a grace, and graceful
- * degradation when Redis is down (see README, "The cache"). It never writes aggregates:
+ * degradation when Redis is down (docs/architecture.md, "The cache"). It never writes aggregates:
  * the processes that compute them do, through a CacheWriter, and their invalidations
  * reach this L1 through `invalidations`.
  *

@@ -274,9 +274,9 @@ export class ConfigError extends NamedError {
   }
 }
 
-// A name that is not a query type would be accepted and then do nothing: a mistyped
-// `cognitveLoad=60000` must stop the start like any other bad value (README: every variable
-// is validated), named by its entry (the text of an entry here is never a secret).
+// A name that is not a TTL class would be accepted and then do nothing: a mistyped
+// `cognitveLoad=60000` must stop the start like any other bad value (docs/configuration.md:
+// every variable is validated), named by its entry (the text of an entry here is never a secret).
 function parseTtlOverrides(raw: string | undefined, problems: string[]): Partial<Record<TtlClass, number>> {
   if (!raw || raw.trim() === '') return {};
   const overrides: Partial<Record<TtlClass, number>> = {};
