@@ -5,6 +5,7 @@ import { eventAt } from './event-factory';
 import { requestJson } from './http-load';
 import type { Progress } from './progress';
 import { recomputesDone } from './pipeline-metrics';
+import type { LoadWindow } from './results';
 import { round, summarize } from './stats';
 import { seededRandom, type Random } from './zipf';
 
@@ -29,25 +30,6 @@ const MAX_PROBES_IN_FLIGHT = 10;
 const SLOW_POLL_AFTER_MS = 1_000;
 const SLOW_POLL_MS = 100;
 const PUBLISH_BATCH = 1_000;
-
-export interface LoadWindow {
-  eventsPerSec: number;
-  achievedEventsPerSec: number;
-  seconds: number;
-  probes: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Probes still not visible after giveUpMs (counted as giveUpMs in the percentiles). */
-  notVisible: number;
-  /** Probe slots skipped because 10 probes were still waiting (the pipeline lagging). */
-  skippedProbes: number;
-  /** Jobs not finished when publishing stopped: more than a second's worth means the pipeline fell behind. */
-  backlogAtEnd: number;
-  /** Recomputes completed per second during the window. */
-  recomputesPerSec: number;
-}
 
 export interface LoadRate {
   eventsPerSec: number;

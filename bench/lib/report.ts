@@ -37,22 +37,17 @@ function ingestLines(ingest: IngestResult): string[] {
   ];
 }
 
+/** A row of a freshness table: a window's rate asked, achieved, latency percentiles, probes left and backlog. */
+function windowRow(name: string, asked: number, w: { achievedEventsPerSec?: number; p50Ms?: number; p95Ms?: number; p99Ms: number; notVisible: number; backlogAtEnd?: number }): string[] {
+  return [name, num(asked), num(w.achievedEventsPerSec), num(w.p50Ms), num(w.p95Ms), num(w.p99Ms), String(w.notVisible), num(w.backlogAtEnd)];
+}
+
 function freshnessLines(f: FreshnessResult): string[] {
-  const row = (name: string, asked: number, w: { achievedEventsPerSec?: number; p50Ms?: number; p95Ms?: number; p99Ms: number; notVisible: number; backlogAtEnd?: number }) => [
-    name,
-    num(asked),
-    num(w.achievedEventsPerSec),
-    num(w.p50Ms),
-    num(w.p95Ms),
-    num(w.p99Ms),
-    String(w.notVisible),
-    num(w.backlogAtEnd),
-  ];
   return [
     `freshness (${num(f.users)} users; step windows ${f.stepSeconds} s; probe given up after ${num(f.giveUpMs)} ms):`,
     ...table(
       ['window', 'events/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'not visible', 'backlog at end'],
-      [row('quiet', f.quiet.eventsPerSec, f.quiet), row('target', f.targetEventsPerSec, f), ...f.steps.map((s) => row('step', s.eventsPerSec, s))],
+      [windowRow('quiet', f.quiet.eventsPerSec, f.quiet), windowRow('target', f.targetEventsPerSec, f), ...f.steps.map((s) => windowRow('step', s.eventsPerSec, s))],
     ),
     `highest rate sustained (p99 ≤ 1,000 ms, every probe visible): ${num(f.maxSustainedEventsPerSec)} events/s; stopped: ${f.maxSustainedStoppedBy}`,
   ];
@@ -61,16 +56,6 @@ function freshnessLines(f: FreshnessResult): string[] {
 function freshnessHeavyLines(h: FreshnessHeavyResult): string[] {
   const c = h.recomputeAll.cpuMsPerUser;
   const step = h.recomputeAll.stepMsPerUser;
-  const row = (name: string, asked: number, w: { achievedEventsPerSec: number; p50Ms?: number; p95Ms?: number; p99Ms: number; notVisible: number; backlogAtEnd: number }) => [
-    name,
-    num(asked),
-    num(w.achievedEventsPerSec),
-    num(w.p50Ms),
-    num(w.p95Ms),
-    num(w.p99Ms),
-    String(w.notVisible),
-    num(w.backlogAtEnd),
-  ];
   return [
     `freshnessHeavy (${h.students} students × ${num(h.reviewsPerStudent)} reviews + ${h.sessionsPerStudent} sessions; ${h.probeStudents} probed; BullMQ no-op ${num(h.bullmqNoopPerSec)}/s, target ${num(h.targetEventsPerSec)}/s = ${h.targetShareOfNoop} × no-op):`,
     `  stored in ${h.seedSeconds} s; rollups built in ${h.buildRollups.seconds} s (${h.buildRollups.studentsPerSec} students/s); every student recomputed at ${h.recomputeAll.studentsPerSec} students/s`,
@@ -78,7 +63,7 @@ function freshnessHeavyLines(h: FreshnessHeavyResult): string[] {
     `  machine CPU per event at the target: ${num(h.machineCpuMsPerEvent, 3)} ms; recomputes ${num(h.recomputesPerSec)}/s`,
     ...table(
       ['window', 'events/s', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'not visible', 'backlog at end'],
-      [row('target', h.targetEventsPerSec, h), ...h.steps.map((s) => row('step', s.eventsPerSec, s))],
+      [windowRow('target', h.targetEventsPerSec, h), ...h.steps.map((s) => windowRow('step', s.eventsPerSec, s))],
     ),
     `highest rate held (p99 ≤ 1,000 ms, every probe visible): ${num(h.maxSustainedEventsPerSec)} events/s; stopped: ${h.maxSustainedStoppedBy}`,
   ];

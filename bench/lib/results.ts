@@ -28,26 +28,34 @@ export interface IngestResult {
   recomputes: number;
 }
 
-export interface FreshnessResult {
-  targetEventsPerSec: number;
+/** One window of the freshness harness (bench/lib/probed-load.ts): a rate held, and how soon its probes became visible. */
+export interface LoadWindow {
+  eventsPerSec: number;
   achievedEventsPerSec: number;
   seconds: number;
-  users: number;
   probes: number;
-  pollIntervalMs: number;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Jobs still waiting when publishing stopped: > 0 means the pipeline fell behind. */
-  backlogAtEnd: number;
-  /** Recomputes completed per second during the window: the pipeline's bottleneck. */
-  recomputesPerSec: number;
-  giveUpMs: number;
   /** Probes still not visible after giveUpMs (counted as giveUpMs in the percentiles). */
   notVisible: number;
   /** Probe slots skipped because 10 probes were still waiting (the pipeline lagging). */
   skippedProbes: number;
+  /** Jobs not finished when publishing stopped: more than a second's worth means the pipeline fell behind. */
+  backlogAtEnd: number;
+  /** Recomputes completed per second during the window. */
+  recomputesPerSec: number;
+}
+
+/** A window's figures, under the scenario's own name for its rate. */
+type WindowFigures = Omit<LoadWindow, 'eventsPerSec'>;
+
+export interface FreshnessResult extends WindowFigures {
+  targetEventsPerSec: number;
+  users: number;
+  pollIntervalMs: number;
+  giveUpMs: number;
   /** The same probes at 100 events/s: the latency of a pipeline that is not busy. */
   quiet: { eventsPerSec: number; p50Ms: number; p95Ms: number; p99Ms: number; notVisible: number; probes: number };
   /** The highest step rate whose p99 stayed ≤ 1,000 ms with every probe visible (0: not even the first). */
@@ -60,7 +68,7 @@ export interface FreshnessResult {
 }
 
 /** Freshness for students with long histories (bench/scenarios/freshness-heavy.ts). */
-export interface FreshnessHeavyResult {
+export interface FreshnessHeavyResult extends WindowFigures {
   students: number;
   reviewsPerStudent: number;
   sessionsPerStudent: number;
@@ -75,18 +83,7 @@ export interface FreshnessHeavyResult {
   /** The target rate as a share of the no-op ceiling (0.05: 500 events/s at 10,000 jobs/s). */
   targetShareOfNoop: number;
   targetEventsPerSec: number;
-  achievedEventsPerSec: number;
-  seconds: number;
   pollIntervalMs: number;
-  probes: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  notVisible: number;
-  skippedProbes: number;
-  backlogAtEnd: number;
-  recomputesPerSec: number;
   /** Busy CPU of the whole machine (every process) during the target window, per event published. */
   machineCpuMsPerEvent: number;
   giveUpMs: number;

@@ -1,6 +1,6 @@
-import { POLL_MS, ProbedLoad, type LoadWindow } from '../lib/probed-load';
+import { POLL_MS, ProbedLoad } from '../lib/probed-load';
 import { findMaxSustained, stepRates } from '../lib/rate-steps';
-import type { FreshnessResult } from '../lib/results';
+import type { FreshnessResult, LoadWindow } from '../lib/results';
 import type { ScenarioContext } from '../lib/scenario';
 
 /**

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@shared/logger/logger';
 import { StartupError } from '@shared/runtime/infrastructure';
+import { listeningAddress, stopListening } from '@shared/runtime/http-listening';
 
 export interface MetricsServer {
   port: number;
@@ -41,18 +41,15 @@ export async function startMetricsServer(options: { registry: Registry; port: nu
     );
     server.listen(options.port, options.host ?? undefined, () => resolve());
   });
-  const { port, address: host } = server.address() as AddressInfo;
-  const local = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  logger.info({ port, host, url: `http://${local}:${port}/metrics` }, 'metrics listening');
+  const { port, host, url } = listeningAddress(server);
+  logger.info({ port, host, url: `${url}/metrics` }, 'metrics listening');
   let closing: Promise<void> | undefined;
   return {
     port,
     host,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // A scrape is one short request: nothing to drain.
+      closing ??= stopListening(server, 0);
       return closing;
     },
   };

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '@shared/config/config';
+import { listeningAddress, stopListening } from '@shared/runtime/http-listening';
 import { createApp, type AppDeps } from './app';
 
 export interface ApiServer {
@@ -36,19 +36,14 @@ export async function startApiServer(deps: AppDeps): Promise<ApiServer> {
     server.once('error', reject);
     server.listen(deps.config.port, deps.config.listen.host ?? undefined, () => resolve());
   });
-  const { port, address: host } = server.address() as AddressInfo;
-  const local = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  deps.logger.info({ port, host, url: `http://${local}:${port}`, interfaces: exposureOf(deps.config) }, 'API listening');
+  const { port, host, url } = listeningAddress(server);
+  deps.logger.info({ port, host, url, interfaces: exposureOf(deps.config) }, 'API listening');
   let closing: Promise<void> | undefined;
   return {
     port,
     host,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      }).then(() => app.close());
+      closing ??= stopListening(server, 10_000).then(() => app.close());
       return closing;
     },
   };

@@ -21,6 +21,30 @@ export interface TouchedRows {
   interventions: { userId: string; eventId: string }[];
 }
 
+const REVIEW_COUNTS = 'reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at';
+
+/**
+ * The CTEs that recompute one card-review rollup (per day, or per ISO week) for its keys:
+ * the counts over the raw rows of each key's bucket, the rows saved where reviews remain,
+ * and deleted where none do.
+ */
+function cardReviewCounts(r: { counts: string; table: string; bucket: string; keys: string; key: string; start: string; days: number }): string {
+  return `${r.counts} AS (
+  SELECT k.u, k.o, k.${r.key}, c.* FROM ${r.keys} k CROSS JOIN LATERAL (
+    SELECT count(*)::int AS reviews, count(*) FILTER (WHERE r.correct IS TRUE)::int AS correct, count(*) FILTER (WHERE r.correct IS FALSE)::int AS incorrect,
+      coalesce(sum(r.response_ms), 0)::bigint AS response_ms_sum, count(r.response_ms)::int AS response_ms_count, max(r.occurred_at) AS latest_at
+    FROM behavioral_events r
+    WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
+      AND r.occurred_at >= (${r.start}::timestamp AT TIME ZONE 'UTC') AND r.occurred_at < ((${r.start} + ${r.days})::timestamp AT TIME ZONE 'UTC')) c
+), saved_${r.counts} AS (
+  INSERT INTO ${r.table} (user_id, objective_id, ${r.bucket}, ${REVIEW_COUNTS})
+  SELECT u, o, ${r.key}, ${REVIEW_COUNTS} FROM ${r.counts} WHERE reviews > 0
+  ON CONFLICT (user_id, objective_id, ${r.bucket}) DO UPDATE SET reviews = EXCLUDED.reviews, correct = EXCLUDED.correct, incorrect = EXCLUDED.incorrect,
+    response_ms_sum = EXCLUDED.response_ms_sum, response_ms_count = EXCLUDED.response_ms_count, latest_at = EXCLUDED.latest_at
+), emptied_${r.counts} AS (
+  DELETE FROM ${r.table} t USING ${r.counts} c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o AND t.${r.bucket} = c.${r.key}`;
+}
+
 /**
  * $1–$3: the reviewed (user, objective, day) keys; $4–$5: the (user, day) keys of activity;
  * $6–$7: the (user, event id) of interventions stored or deleted. For each key, the covering
@@ -33,36 +57,10 @@ export interface TouchedRows {
 const REFRESH_ROLLUPS = `
 WITH review_keys AS (
   SELECT DISTINCT k.u, k.o, k.d FROM unnest($1::varchar[], $2::varchar[], $3::date[]) AS k(u, o, d)
-), day_counts AS (
-  SELECT k.u, k.o, k.d, c.* FROM review_keys k CROSS JOIN LATERAL (
-    SELECT count(*)::int AS reviews, count(*) FILTER (WHERE r.correct IS TRUE)::int AS correct, count(*) FILTER (WHERE r.correct IS FALSE)::int AS incorrect,
-      coalesce(sum(r.response_ms), 0)::bigint AS response_ms_sum, count(r.response_ms)::int AS response_ms_count, max(r.occurred_at) AS latest_at
-    FROM behavioral_events r
-    WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
-      AND r.occurred_at >= (k.d::timestamp AT TIME ZONE 'UTC') AND r.occurred_at < ((k.d + 1)::timestamp AT TIME ZONE 'UTC')) c
-), saved_days AS (
-  INSERT INTO card_review_days (user_id, objective_id, day, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at)
-  SELECT u, o, d, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at FROM day_counts WHERE reviews > 0
-  ON CONFLICT (user_id, objective_id, day) DO UPDATE SET reviews = EXCLUDED.reviews, correct = EXCLUDED.correct, incorrect = EXCLUDED.incorrect,
-    response_ms_sum = EXCLUDED.response_ms_sum, response_ms_count = EXCLUDED.response_ms_count, latest_at = EXCLUDED.latest_at
-), emptied_days AS (
-  DELETE FROM card_review_days t USING day_counts c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o AND t.day = c.d
+), ${cardReviewCounts({ counts: 'day_counts', table: 'card_review_days', bucket: 'day', keys: 'review_keys', key: 'd', start: 'k.d', days: 1 })}
 ), week_keys AS (
   SELECT DISTINCT u, o, date_trunc('week', d::timestamp)::date AS w FROM review_keys
-), week_counts AS (
-  SELECT k.u, k.o, k.w, c.* FROM week_keys k CROSS JOIN LATERAL (
-    SELECT count(*)::int AS reviews, count(*) FILTER (WHERE r.correct IS TRUE)::int AS correct, count(*) FILTER (WHERE r.correct IS FALSE)::int AS incorrect,
-      coalesce(sum(r.response_ms), 0)::bigint AS response_ms_sum, count(r.response_ms)::int AS response_ms_count, max(r.occurred_at) AS latest_at
-    FROM behavioral_events r
-    WHERE r.user_id = k.u AND r.objective_id = k.o AND r.type = 'card_reviewed'
-      AND r.occurred_at >= (k.w::timestamp AT TIME ZONE 'UTC') AND r.occurred_at < ((k.w + 7)::timestamp AT TIME ZONE 'UTC')) c
-), saved_weeks AS (
-  INSERT INTO card_review_weeks (user_id, objective_id, week, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at)
-  SELECT u, o, w, reviews, correct, incorrect, response_ms_sum, response_ms_count, latest_at FROM week_counts WHERE reviews > 0
-  ON CONFLICT (user_id, objective_id, week) DO UPDATE SET reviews = EXCLUDED.reviews, correct = EXCLUDED.correct, incorrect = EXCLUDED.incorrect,
-    response_ms_sum = EXCLUDED.response_ms_sum, response_ms_count = EXCLUDED.response_ms_count, latest_at = EXCLUDED.latest_at
-), emptied_weeks AS (
-  DELETE FROM card_review_weeks t USING week_counts c WHERE c.reviews = 0 AND t.user_id = c.u AND t.objective_id = c.o AND t.week = c.w
+), ${cardReviewCounts({ counts: 'week_counts', table: 'card_review_weeks', bucket: 'week', keys: 'week_keys', key: 'w', start: 'k.w', days: 7 })}
 ), latest_reviews AS (
   SELECT k.u, k.o, c.* FROM (SELECT DISTINCT u, o FROM review_keys) k CROSS JOIN LATERAL (
     SELECT max(x.occurred_at) AS latest_at, count(*)::int AS reviews, count(*) FILTER (WHERE x.correct IS TRUE)::int AS correct FROM (
