@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Registry } from 'prom-client';
@@ -49,7 +49,7 @@ describe('authentication before the body is read', () => {
   });
 
   it('answers 401 while the body is still on its way: nothing waited for it, let alone parsed it', async () => {
-    const server = appWithConfig().listen(0, '127.0.0.1');
+    const server = createServer(appWithConfig()).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const { port } = server.address() as AddressInfo;

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { AGGREGATE_NAMES, AGGREGATES } from '@shared/aggregates/registry';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
@@ -11,7 +11,7 @@ import { parsePrometheusText, samplesOf } from '../support/prometheus-text';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 let system: TestSystem;
-let app: Express;
+let app: ApiApp;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 let serial = 0;
 const selfReport = (userId: string, stress: number): BehavioralEvent => ({
@@ -199,7 +199,7 @@ describe('ingest rate limit', () => {
     const limited = { ...system.config, rateLimitPerMinute: 2, cachePrefix: `${system.config.cachePrefix}:rl` };
     const [a, b] = [0, 1].map(() => appFor({ ...system, config: limited, infra: { ...system.infra, registry: new Registry() } }));
     {
-      const post = (instance: Express, key: 'ingest' | 'admin') => request(instance).post('/api/events').set(bearer(key)).send({ events: [selfReport('limited', 2)] });
+      const post = (instance: ApiApp, key: 'ingest' | 'admin') => request(instance).post('/api/events').set(bearer(key)).send({ events: [selfReport('limited', 2)] });
       expect((await post(a!, 'ingest')).status).toBe(202);
       expect((await post(b!, 'ingest')).status).toBe(202);
       const refused = await post(a!, 'ingest');

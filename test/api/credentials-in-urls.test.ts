@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -13,7 +13,7 @@ import { appWith, loggerInto } from '../support/user-token-fixtures';
 const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJl';
 const KEY = 'this-key-must-never-be-logged-0123';
 let system: TestSystem;
-let app: Express;
+let app: ApiApp;
 const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {

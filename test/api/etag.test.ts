@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { ReadCache } from '@shared/cache/read-cache';
 import { createApp } from '../../services/api/src/app';
@@ -18,7 +18,7 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * is exactly the SPEC 4 envelope serialized afresh from the stored aggregate.
  */
 let system: TestSystem;
-let app: Express;
+let app: ApiApp;
 let serial = 0;
 const review = (userId: string, correct: boolean): BehavioralEvent => ({
   eventId: `et-${userId}-${serial++}`,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { Logger } from '@shared/logger/logger';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
@@ -16,7 +16,7 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * itself (SPEC 3); the id rides in the optional `_trace` field workers strip before validation.
  */
 let system: TestSystem;
-let app: Express;
+let app: ApiApp;
 let workers: WorkerRuntime | undefined;
 const logs: Record<string, unknown>[] = [];
 // pino is a dependency of shared/ (not of the root): the same pino the process logger uses, writing to a test stream.

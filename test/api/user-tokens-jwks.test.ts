@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { JWKS_CACHE_DEFAULTS } from '@shared/config/config';
 import { API_KEYS_ENV, bearer } from '../support/api-app';
@@ -17,7 +17,7 @@ const STUDENT = 'jwks-student';
 
 let system: TestSystem;
 let jwks: JwksServer;
-let app: Express;
+let app: ApiApp;
 let rsa: KeyPair;
 let ec: KeyPair;
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { AGGREGATE_NAMES } from '@shared/aggregates/registry';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
@@ -22,7 +22,7 @@ const DASHBOARD = 'https://dashboard.example.test';
 const STUDENT = 'student-1';
 
 let system: TestSystem;
-let app: Express;
+let app: ApiApp;
 const logs: Record<string, unknown>[] = [];
 const studentToken = (claims: Parameters<typeof mintToken>[2] = {}) => mintToken(secretSigner(), STUDENT, { iss: ISSUER, aud: AUDIENCE, ...claims });
 const withToken = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appFor, API_KEYS_ENV } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -22,7 +22,7 @@ let apiUrl: string;
 beforeAll(async () => {
   // Queue figures collected every 500 ms, so the scrapes see them move.
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV, METRICS_COLLECT_INTERVAL_MS: '500' } });
-  server = appFor(system).listen(0, '127.0.0.1');
+  server = createServer(appFor(system)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // No worker target in this layout: the API's /metrics has the workers' metrics.

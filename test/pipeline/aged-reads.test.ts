@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { createApp } from '../../services/api/src/app';
 import { createLogger } from '@shared/logger/logger';
@@ -21,7 +21,7 @@ const TTL_MS = 2_000;
 /** Predictions' TTL: longer than the 1,000 reads take on a busy machine, so they all fall in one TTL. */
 const PREDICTIONS_TTL_MS = 12_000;
 let system: TestSystem;
-let api: Express;
+let api: ApiApp;
 
 beforeAll(async () => {
   system = await startTestSystem({

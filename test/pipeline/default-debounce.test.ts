@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecompute } from '@shared/recompute/recompute-queue';
@@ -13,7 +13,7 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * every row of the burst.
  */
 let system: TestSystem;
-let api: Express;
+let api: ApiApp;
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV }, defaultDebounce: true });

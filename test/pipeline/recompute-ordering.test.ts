@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { QUEUE_NAMES } from '@shared/queues/queue-names';
 import { enqueueRecompute, enqueueRecomputes } from '@shared/recompute/recompute-queue';
 import { insertEvents } from '@shared/store/event-store';
@@ -13,7 +13,7 @@ import { waitFor } from '../support/pipeline-probe';
  * describing the same rows), and `predictions/generate` runs ahead of any backlog.
  */
 let system: TestSystem;
-let api: Express;
+let api: ApiApp;
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV } });

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { Job, Queue } from 'bullmq';
@@ -40,7 +40,7 @@ let baseUrl: string;
 
 beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV, RATE_LIMIT_PER_MINUTE: '10000000' } });
-  server = appFor(system).listen(0, '127.0.0.1');
+  server = createServer(appFor(system)).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 60_000);

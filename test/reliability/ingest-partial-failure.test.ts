@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   direct = new Redis(redis.url, { lazyConnect: true });
   await direct.connect();
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV, REDIS_URL: proxy.urlFor(redis.url), RATE_LIMIT_PER_MINUTE: '100000' } });
-  server = appFor(system).listen(0, '127.0.0.1');
+  server = createServer(appFor(system)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 60_000);

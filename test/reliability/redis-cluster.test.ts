@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Cluster } from 'ioredis';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import type { BehavioralEvent } from '@shared/contracts/behavioral-event';
 import type { SessionCompleted } from '@shared/contracts/session-completed';
 import { createLogger } from '@shared/logger/logger';
@@ -33,7 +33,7 @@ let cluster: PrivateRedisCluster;
 let system: TestSystem;
 /** A second API instance: its own L1 and bus subscriber, the same cluster and database. */
 let apiInfra: Infrastructure;
-let api: Express;
+let api: ApiApp;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Express } from 'express';
+import type { ApiApp } from '../../services/api/src/app';
 import { Registry } from 'prom-client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Config } from '@shared/config/config';
@@ -101,7 +101,7 @@ export function loggerInto(sink: Record<string, unknown>[], level = 'debug'): Lo
 }
 
 /** The real app over a test system, with a configuration, logger or registry of the test's own. */
-export function appWith(system: TestSystem, overrides: { config?: Partial<Config>; logger?: Logger; registry?: Registry } = {}): Express {
+export function appWith(system: TestSystem, overrides: { config?: Partial<Config>; logger?: Logger; registry?: Registry } = {}): ApiApp {
   return createApp({
     config: { ...system.config, ...overrides.config },
     logger: overrides.logger ?? createLogger({ level: 'silent' }),

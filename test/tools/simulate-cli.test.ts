@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_KEYS_ENV, appFor, KEYS } from '../support/api-app';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -13,7 +13,7 @@ beforeAll(async () => {
   system = await startTestSystem({ env: { API_KEYS: API_KEYS_ENV } });
   const app = appFor(system);
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
   api = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }, 60_000);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { ReadCache } from '@shared/cache/read-cache';
@@ -16,6 +17,7 @@ import { ANALYTICS_PATH, analyticsRouter } from './features/analytics/analytics-
 import { analyticsCors } from './features/analytics/analytics-cors';
 import { AnalyticsReadService } from './features/analytics/analytics-read-service';
 import { PredictionsGenerator } from './features/analytics/predictions-generator';
+import { analyticsReadRouteTable, type RouteTable } from './features/analytics/read-route-table';
 import { HEALTH_PATH, healthRouter, LIVE_PATH, liveHandler, readinessCheck } from './features/health/health-controller';
 import { ingestRouter } from './features/ingest/ingest-controller';
 import { createApiMetrics } from './features/metrics/api-metrics';
@@ -25,11 +27,11 @@ import { webPages } from './features/web/web-pages';
 import { notFound } from './http/api-error';
 import { createAuthenticator } from './http/auth';
 import { errorHandler } from './http/error-handler';
-import { everyRequest } from './http/every-request';
+import { everyRequest, type ApiRequest, type ApiResponse } from './http/every-request';
 import { redisRateLimit } from './http/rate-limit';
 import { assignRequestId } from './http/request-id';
 import { requestLog } from './http/request-log';
-import { securityHeaders } from './http/security-headers';
+import { JSON_API_HEADERS, securityHeaders } from './http/security-headers';
 
 export interface AppDeps {
   config: Config;
@@ -48,20 +50,27 @@ export interface AppDeps {
   siblingMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>;
 }
 
-/** The Express application and the background work it started (reading queue and Redis figures for /metrics). */
-export type ApiApp = Express & {
+/**
+ * The API as a request listener for `http.createServer` (or supertest): the analytics reads'
+ * route table first, the Express application for everything else; and the background work
+ * it started (reading queue and Redis figures for /metrics).
+ */
+export type ApiApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
   /** Stops that background work; the server closes its connections itself. */
   close(): Promise<void>;
+  /** The two parts, apart: the reads' route table (false: not its request) and the Express application behind it. */
+  parts: { readRouteTable: RouteTable; express: Express };
 };
 
 /** Probes and scrapers ask every few seconds: their successes are logged at trace only. */
 const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
 
 /**
- * The Express application, without listening: the one place routes are wired. What every
- * request pays for is one middleware: precomputed security headers, an id, and when it is
- * done a latency observation and a log line only if one will be written. A body is parsed
- * only by the routes that take one, after they have authenticated the caller.
+ * The application, without listening: the one place routes are wired. What every request
+ * pays for is one step: precomputed security headers, an id, and when it is done a latency
+ * observation and a log line only if one will be written. A body is parsed only by the
+ * routes that take one, after they have authenticated the caller. The analytics reads of a
+ * known caller take the route table before Express (read-route-table.ts); all else, Express.
  */
 export function createApp(deps: AppDeps): ApiApp {
   const { config, logger } = deps;
@@ -93,15 +102,15 @@ export function createApp(deps: AppDeps): ApiApp {
   });
   const predictions = new PredictionsGenerator({ recomputeQueue, reads });
 
+  const lifecycle = everyRequest({
+    onArrival: [securityHeaders(JSON_API_HEADERS), assignRequestId()],
+    onDone: [requestLog(logger, { quietPaths: QUIET_PATHS }), metrics.observeRequest],
+  });
   const app = express();
   app.disable('x-powered-by');
+  // Also what the route table parses a query with (node:querystring), so both check the same input.
   app.set('query parser', 'simple');
-  app.use(
-    everyRequest({
-      onArrival: [securityHeaders({ contentSecurityPolicy: false }), assignRequestId()],
-      onDone: [requestLog(logger, { quietPaths: QUIET_PATHS }), metrics.observeRequest],
-    }),
-  );
+  app.use(lifecycle.middleware);
 
   app.get(LIVE_PATH, liveHandler());
   const ready = readinessCheck({ db: deps.db, redis: seams.redis, queues, logger, runtime: seams.runtime });
@@ -117,6 +126,7 @@ export function createApp(deps: AppDeps): ApiApp {
     res.json(openApi);
   });
   const cors = analyticsCors(config.corsOrigins);
+  const readRouteTable = analyticsReadRouteTable({ lifecycle, auth, reads, corsEnabled: cors.length > 0 });
   if (cors.length > 0) app.use(ANALYTICS_PATH, ...cors);
   const rateLimit = (name: string, perMinute: number, what: string) =>
     redisRateLimit({ ...seams.rateLimitStore(name), prefix: `${config.cachePrefix}:ratelimit:${name}:`, perMinute, what, logger });
@@ -128,5 +138,8 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(errorHandler());
 
-  return Object.assign(app, { close: () => metrics.close() });
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (!readRouteTable(req as ApiRequest, res as ApiResponse)) app(req, res);
+  };
+  return Object.assign(listener, { close: () => metrics.close(), parts: { readRouteTable, express: app } });
 }

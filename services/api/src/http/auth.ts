@@ -12,13 +12,25 @@ import { createUserTokenVerifier, type UserTokenVerifier } from './user-token-ve
  * which user's analytics a user token may read is the analytics access rule's concern.
  *
  * Keys are compared as SHA-256 digests with timingSafeEqual, so neither the comparison time
- * nor a length difference tells anything about a key. Without keys (development) everything
- * is open, but a user token that is presented is still verified and scoped.
+ * nor a length difference tells anything about a key. A bearer header that named a key once
+ * is remembered as it was sent (at most KNOWN_HEADERS of them; only keys that matched get in),
+ * so a service's next requests cost a map lookup, not a SHA-256: a hit tells nothing the
+ * first answer did not. Without keys (development) everything is open, but a user token that
+ * is presented is still verified and scoped.
  */
 export interface Authenticator {
   open: boolean;
   require(role: Role, options?: RouteAccess): RequestHandler;
+  /**
+   * The caller at once, when the Authorization header is a key already seen that may use a
+   * route of `role`, or absent while the API is open; null when anything more is needed
+   * (a first sight, a user token, a refusal), which require() then does.
+   */
+  knownCaller(authorization: string | undefined, role: Role): Principal | null;
 }
+
+/** How many bearer headers of known keys are remembered: a few per key (each service sends one). */
+const KNOWN_HEADERS = 256;
 
 export interface RouteAccess {
   /** Answer a missing or unknown credential with a basic-auth challenge (Bull Board in a browser). */
@@ -69,9 +81,20 @@ export function createAuthenticator(keys: ApiKey[], userTokens: UserTokenConfig 
   // A bearer that is no API key but has a token's shape goes to the verifier when there is one.
   const isUserToken = (presented: Presented) => verifier !== null && presented.scheme === 'bearer' && COMPACT_JWS.test(presented.secret);
 
-  const authenticate = async (presented: Presented | null): Promise<Principal> => {
+  const seenBearers = new Map<string, Principal & { kind: 'api-key' }>();
+  const remember = (header: string, principal: Principal & { kind: 'api-key' }) => {
+    if (seenBearers.size < KNOWN_HEADERS) seenBearers.set(header, principal);
+  };
+
+  const authenticate = async (header: string | undefined, presented: Presented | null): Promise<Principal> => {
+    const seen = header === undefined ? undefined : seenBearers.get(header);
+    if (seen) return seen;
     const apiKey = presented ? apiKeyOf(presented.secret) : null;
-    if (apiKey) return { kind: 'api-key', ...apiKey };
+    if (apiKey) {
+      const principal = { kind: 'api-key', ...apiKey } as const;
+      if (presented!.scheme === 'bearer') remember(header!, principal);
+      return principal;
+    }
     if (presented && isUserToken(presented)) return { kind: 'user', userId: await verifier!.verify(presented.secret) };
     if (open) return { kind: 'open' };
     throw unauthorized();
@@ -87,7 +110,8 @@ export function createAuthenticator(keys: ApiKey[], userTokens: UserTokenConfig 
     require(role, access = {}) {
       return async (req: Request, res: Response, next: NextFunction) => {
         try {
-          const principal = await authenticate(presentedSecret(req, Boolean(access.basicRealm)));
+          const header = req.headers.authorization;
+          const principal = await authenticate(header, presentedSecret(req, Boolean(access.basicRealm)));
           setPrincipal(res, principal);
           assertMayUse(principal, role, access);
           next();
@@ -98,6 +122,11 @@ export function createAuthenticator(keys: ApiKey[], userTokens: UserTokenConfig 
           next(error);
         }
       };
+    },
+    knownCaller(authorization, role) {
+      if (authorization === undefined) return open ? { kind: 'open' } : null;
+      const seen = seenBearers.get(authorization);
+      return seen && (seen.role === role || seen.role === 'admin') ? seen : null;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import type { ApiRequest, ApiResponse } from './every-request';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
 import { KeySetUnavailableError } from './api-error';
 import { JSON_BODY_LIMIT_TEXT } from './json-body';
@@ -9,35 +10,53 @@ interface BodyParserError {
   status?: number;
 }
 
+export interface ErrorAnswer {
+  status: number;
+  body: { code: string; message: string; details?: unknown };
+  /** Seconds, for a dependency that is down: sent as Retry-After. */
+  retryAfterSeconds?: number;
+}
+
 /**
  * One error shape for everything: `{ error: { code, message[, details] } }`. Internal errors
  * get a generic message; the error itself (stack, and a driver's error as its cause) goes to
  * the request's log line, never to the client.
  */
+export function errorAnswerOf(error: unknown): ErrorAnswer {
+  const parser = error as BodyParserError;
+  if (error instanceof AppError) {
+    const body = { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) };
+    const retryAfter = error instanceof DependencyUnavailableError || error instanceof KeySetUnavailableError ? { retryAfterSeconds: error.retryAfterSeconds } : {};
+    return { status: error.status, body, ...retryAfter };
+  }
+  if (parser.type === 'entity.too.large') return { status: 413, body: { code: 'E_PAYLOAD_TOO_LARGE', message: `the body is larger than ${JSON_BODY_LIMIT_TEXT}` } };
+  if (parser.type === 'entity.parse.failed') return { status: 400, body: { code: 'E_INVALID_JSON', message: 'the body is not valid JSON' } };
+  if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') return { status: 415, body: { code: 'E_UNSUPPORTED_MEDIA_TYPE', message: 'send UTF-8 JSON' } };
+  if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return { status: parser.status, body: { code: 'E_BAD_REQUEST', message: 'bad request' } };
+  return { status: 500, body: { code: 'E_INTERNAL', message: 'internal error' } };
+}
+
+/** The error handler of the Express app. */
 export function errorHandler(): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    const parser = error as BodyParserError;
-    let status = 500;
-    let body: { code: string; message: string; details?: unknown } = { code: 'E_INTERNAL', message: 'internal error' };
-    if (error instanceof AppError) {
-      status = error.status;
-      body = { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) };
-      if (error instanceof DependencyUnavailableError || error instanceof KeySetUnavailableError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    } else if (parser.type === 'entity.too.large') {
-      status = 413;
-      body = { code: 'E_PAYLOAD_TOO_LARGE', message: `the body is larger than ${JSON_BODY_LIMIT_TEXT}` };
-    } else if (parser.type === 'entity.parse.failed') {
-      status = 400;
-      body = { code: 'E_INVALID_JSON', message: 'the body is not valid JSON' };
-    } else if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') {
-      status = 415;
-      body = { code: 'E_UNSUPPORTED_MEDIA_TYPE', message: 'send UTF-8 JSON' };
-    } else if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
-      status = parser.status;
-      body = { code: 'E_BAD_REQUEST', message: 'bad request' };
-    }
+    const { status, body, retryAfterSeconds } = errorAnswerOf(error);
     noteRequestFailure(res, { error, status, code: body.code });
     if (res.headersSent) return;
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
     res.status(status).json({ error: body });
   };
+}
+
+/** The same answer from a route served without Express: the JSON res.json would write (no ETag: an error is never revalidated). */
+export function sendError(req: ApiRequest, res: ApiResponse, error: unknown): void {
+  const { status, body, retryAfterSeconds } = errorAnswerOf(error);
+  noteRequestFailure(res, { error, status, code: body.code });
+  if (res.headersSent) return void res.destroy();
+  const bytes = Buffer.from(JSON.stringify({ error: body }));
+  res.statusCode = status;
+  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(bytes);
 }

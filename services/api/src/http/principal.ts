@@ -1,5 +1,5 @@
-import type { Response } from 'express';
 import type { Role } from '@shared/config/config';
+import type { ApiResponse } from './every-request';
 
 /**
  * Who is calling, as the authenticator established it: a service with an API key of a role,
@@ -8,12 +8,12 @@ import type { Role } from '@shared/config/config';
  */
 export type Principal = { kind: 'api-key'; role: Role; keyId: string } | { kind: 'user'; userId: string } | { kind: 'open' };
 
-export function setPrincipal(res: Response, principal: Principal): void {
+export function setPrincipal(res: Pick<ApiResponse, 'locals'>, principal: Principal): void {
   res.locals.principal = principal;
 }
 
 /** The caller of a request that passed authentication. */
-export function principalOf(res: Response): Principal {
+export function principalOf(res: Pick<ApiResponse, 'locals'>): Principal {
   const principal = res.locals.principal as Principal | undefined;
   // Fail closed: a handler asking before authentication ran is a wiring bug, never "anyone".
   if (!principal) throw new Error('no principal: the route is missing auth.require()');
@@ -33,7 +33,7 @@ export function subjectOf(principal: Principal): string {
 }
 
 /** Bindings for the request log: the subject once authentication has named one, nothing before. */
-export function subjectBindings(res: Response): { subject?: string } {
+export function subjectBindings(res: Pick<ApiResponse, 'locals'>): { subject?: string } {
   const principal = res.locals?.principal as Principal | undefined;
   return principal ? { subject: subjectOf(principal) } : {};
 }

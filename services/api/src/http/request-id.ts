@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Response } from 'express';
-import type { ArrivalStep } from './every-request';
+import type { ApiResponse, ArrivalStep } from './every-request';
 
 /** What a caller may send as X-Request-Id: short, and safe to put in a log line or a header. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -32,6 +31,6 @@ export function assignRequestId(generate: () => string = requestIdGenerator()): 
 }
 
 /** The id assignRequestId gave this request ('' before it ran). */
-export function requestIdOf(res: Response): string {
+export function requestIdOf(res: Pick<ApiResponse, 'locals'>): string {
   return (res.locals.requestId as string | undefined) ?? '';
 }

@@ -27,7 +27,7 @@ function loggerAt(level: string) {
 /** A small app with the request log, an id, and routes that answer each kind of status. */
 function appLoggingTo(logger: Logger): Express {
   const app = express();
-  app.use(everyRequest({ onArrival: [assignRequestId()], onDone: [requestLog(logger, { quietPaths: ['/health/live'] })] }));
+  app.use(everyRequest({ onArrival: [assignRequestId()], onDone: [requestLog(logger, { quietPaths: ['/health/live'] })] }).middleware);
   // Mounted as the app mounts it: the probe is known by its whole path.
   const health = Router();
   health.get('/live', (_req, res) => void res.json({ status: 'ok' }));

@@ -1,6 +1,5 @@
-import type { Response } from 'express';
 import type { Logger } from '@shared/logger/logger';
-import type { DoneStep } from './every-request';
+import { requestPathOf, type ApiResponse, type DoneStep } from './every-request';
 import { subjectBindings } from './principal';
 import { redactUrl } from './redact-url';
 import { requestIdOf } from './request-id';
@@ -32,7 +31,7 @@ export interface RequestFailure {
 }
 
 /** What the error handler answered with, for this request's log line. */
-export function noteRequestFailure(res: Response, failure: RequestFailure): void {
+export function noteRequestFailure(res: Pick<ApiResponse, 'locals'>, failure: RequestFailure): void {
   res.locals.requestFailure = failure;
 }
 
@@ -49,7 +48,7 @@ export function requestLog(logger: Logger, options: { quietPaths?: readonly stri
     let level = res.writableFinished ? requestLogLevel(res.statusCode, elapsedMs) : 'info';
     // At the default level a successful read stops here, having built nothing.
     if (!logger.isLevelEnabled(level)) return;
-    if (level === 'debug' && quiet.has(pathOf(res.req.originalUrl))) {
+    if (level === 'debug' && quiet.has(requestPathOf(res.req))) {
       level = 'trace';
       if (!logger.isLevelEnabled(level)) return;
     }
@@ -57,19 +56,12 @@ export function requestLog(logger: Logger, options: { quietPaths?: readonly stri
   };
 }
 
-// The path as the client sent it: once a mounted router has answered, `req.path` is the
-// part below its mount point.
-function pathOf(originalUrl: string): string {
-  const query = originalUrl.indexOf('?');
-  return query < 0 ? originalUrl : originalUrl.slice(0, query);
-}
-
-function lineOf(res: Response, elapsedMs: number): object {
+function lineOf(res: ApiResponse, elapsedMs: number): object {
   const req = res.req;
   const failure = res.locals.requestFailure as RequestFailure | undefined;
   return {
     // The URL as sent, but never a credential a client put in its query (redact-url.ts).
-    req: { id: requestIdOf(res), method: req.method, url: redactUrl(req.originalUrl) },
+    req: { id: requestIdOf(res), method: req.method, url: redactUrl(req.originalUrl ?? req.url ?? '/') },
     res: { statusCode: res.statusCode },
     responseTime: Math.round(elapsedMs * 10) / 10,
     ...subjectBindings(res),

@@ -1,28 +1,34 @@
 import { Histogram, type Registry } from 'prom-client';
-import type { Request } from 'express';
-import type { DoneStep } from '../../http/every-request';
+import type { ApiRequest, ApiResponse, DoneStep } from '../../http/every-request';
 
 type Observer = { observe(seconds: number): void };
 
 const UNMATCHED = 'unmatched';
 const BULL_BOARD = '/admin/queues';
 
+/** Set by a route served before Express (read-route-table.ts): its label, as Express would give it. */
+export const ROUTE_LABEL = 'routeLabel';
+
+type ExpressRequest = ApiRequest & { route?: { path: string }; baseUrl?: string };
+
 /**
- * The route label of a request: its pattern, Bull Board as one route (its assets have none),
- * or 'unmatched'. `originalUrl`, because once a mounted router has answered, `req.path` is
- * the part below its mount point.
+ * The route label of a request: the label a route served before Express set, an Express
+ * route's pattern, Bull Board as one route (its assets have none), or 'unmatched'.
  */
-function routeKeyOf(req: Request): object | string {
-  if (req.route) return req.route as object;
-  return req.originalUrl.startsWith(BULL_BOARD) ? BULL_BOARD : UNMATCHED;
+function routeKeyOf(res: ApiResponse): object | string {
+  const label = res.locals[ROUTE_LABEL] as string | undefined;
+  if (label !== undefined) return label;
+  const req = res.req as ExpressRequest;
+  if (req.route) return req.route;
+  return (req.originalUrl ?? req.url ?? '').startsWith(BULL_BOARD) ? BULL_BOARD : UNMATCHED;
 }
 
 /**
  * `http_request_duration_seconds{method,route,status}`, observed when a response is done (an
  * abandoned one is not counted). Each (route, method, status) gets its histogram child once,
  * on its first request; after that a request costs three map look-ups and prom-client's
- * observe — no label object, no label string. A matched route is known by its Express route object; its
- * label is worked out from the first request (each router is mounted at one path).
+ * observe — no label object, no label string. A matched Express route is known by its route
+ * object; its label is worked out from the first request (each router is mounted at one path).
  */
 export function httpLatency(registry: Registry): DoneStep {
   const histogram = new Histogram({
@@ -34,21 +40,23 @@ export function httpLatency(registry: Registry): DoneStep {
   });
   const children = new Map<object | string, Map<string, Map<number, Observer>>>();
 
-  function childFor(req: Request, status: number): Observer {
-    const key = routeKeyOf(req);
+  function childFor(res: ApiResponse, status: number): Observer {
+    const req = res.req as ExpressRequest;
+    const method = req.method ?? 'GET';
+    const key = routeKeyOf(res);
     let byMethod = children.get(key);
     if (!byMethod) children.set(key, (byMethod = new Map()));
-    let byStatus = byMethod.get(req.method);
-    if (!byStatus) byMethod.set(req.method, (byStatus = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let child = byStatus.get(status);
     if (!child) {
-      const route = typeof key === 'string' ? key : `${req.baseUrl}${(req.route as { path: string }).path}`;
-      byStatus.set(status, (child = histogram.labels(req.method, route, String(status))));
+      const route = typeof key === 'string' ? key : `${req.baseUrl ?? ''}${req.route!.path}`;
+      byStatus.set(status, (child = histogram.labels(method, route, String(status))));
     }
     return child;
   }
 
   return (res, elapsedMs) => {
-    if (res.writableFinished) childFor(res.req, res.statusCode).observe(elapsedMs / 1_000);
+    if (res.writableFinished) childFor(res, res.statusCode).observe(elapsedMs / 1_000);
   };
 }
