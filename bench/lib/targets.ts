@@ -100,23 +100,23 @@ export const RULES: Rule[] = [
   },
   {
     scenario: 'reads',
-    target: 'L1 ratio ≥ 0.85',
-    evaluate: ({ reads }) => reads && check(fmt(reads.l1.ratio), reads.l1.ratio >= 0.85),
+    target: 'L1 ratio ≥ 0.9',
+    evaluate: ({ reads }) => reads && check(fmt(reads.l1.ratio), reads.l1.ratio >= 0.9),
   },
   {
     scenario: 'reads',
-    target: 'L2 ratio ≥ 0.6',
-    evaluate: ({ reads }) => reads && check(fmt(reads.l2.ratio), reads.l2.ratio >= 0.6),
+    target: 'L2 ratio ≥ 0.7',
+    evaluate: ({ reads }) => reads && check(fmt(reads.l2.ratio), reads.l2.ratio >= 0.7),
   },
   {
     scenario: 'reads',
-    target: 'summary-table ratio ≥ 0.3',
-    evaluate: ({ reads }) => reads && check(fmt(reads.db.ratio), reads.db.ratio >= 0.3),
+    target: 'summary-table ratio ≥ 0.35',
+    evaluate: ({ reads }) => reads && check(fmt(reads.db.ratio), reads.db.ratio >= 0.35),
   },
   {
     scenario: 'reads',
-    target: 'L1 p99 ≤ 1.2 × bare route p99',
-    evaluate: ({ reads }) => reads && check(`${fmt(reads.l1P99VsBare)}×`, reads.l1P99VsBare <= 1.2),
+    target: 'L1 p99 ≤ 1.1 × bare route p99',
+    evaluate: ({ reads }) => reads && check(`${fmt(reads.l1P99VsBare)}×`, reads.l1P99VsBare <= 1.1),
   },
   {
     scenario: 'hitRate',

@@ -1,11 +1,9 @@
 import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { ReadCache } from '@shared/cache/read-cache';
 import { serverInfra } from '@shared/runtime/system';
 import { recomputeUser } from '@shared/recompute/recompute-user';
 import { insertEvents, insertSessions } from '@shared/store/event-store';
+import { startBareExpress } from '../lib/bare-express';
 import { BENCH_KEYS } from '../lib/bench-system';
 import { historyFor } from '../lib/event-factory';
 import { requestJson, runLoad } from '../lib/http-load';
@@ -33,18 +31,6 @@ import { seededRandom } from '../lib/zipf';
  * test say which tier really served (tierShare).
  */
 const AGGREGATE_PATH = `/api/analytics/${DASHBOARD_AGGREGATE}`;
-
-async function startBareExpress(body: unknown): Promise<{ server: Server; port: number }> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/bare', (_req, res) => {
-    res.json(body);
-  });
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, port: (server.address() as AddressInfo).port };
-}
 
 const counts = (cache: ReadCache) => {
   const { stats } = cache.getStats();
