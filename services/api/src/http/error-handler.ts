@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler } from 'express';
-import type { ApiRequest, ApiResponse } from './every-request';
 import { AppError, DependencyUnavailableError } from '@shared/errors/errors';
 import { KeySetUnavailableError } from './api-error';
+import type { ApiRequest, ApiResponse } from './every-request';
 import { JSON_BODY_LIMIT_TEXT } from './json-body';
+import { endWithJson } from './json-response';
 import { noteRequestFailure } from './request-log';
 
 interface BodyParserError {
@@ -36,27 +37,21 @@ export function errorAnswerOf(error: unknown): ErrorAnswer {
   return { status: 500, body: { code: 'E_INTERNAL', message: 'internal error' } };
 }
 
-/** The error handler of the Express app. */
-export function errorHandler(): ErrorRequestHandler {
-  return (error, _req, res, _next) => {
-    const { status, body, retryAfterSeconds } = errorAnswerOf(error);
-    noteRequestFailure(res, { error, status, code: body.code });
-    if (res.headersSent) return;
-    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
-    res.status(status).json({ error: body });
-  };
-}
-
-/** The same answer from a route served without Express: the JSON res.json would write (no ETag: an error is never revalidated). */
+/**
+ * Answers a failed request with its error, whether Express routed it or not (no ETag: an
+ * error is never revalidated). Once the headers are out there is no answer left to give:
+ * the connection is closed, so the client sees a failure rather than a cut body.
+ */
 export function sendError(req: ApiRequest, res: ApiResponse, error: unknown): void {
   const { status, body, retryAfterSeconds } = errorAnswerOf(error);
   noteRequestFailure(res, { error, status, code: body.code });
   if (res.headersSent) return void res.destroy();
-  const bytes = Buffer.from(JSON.stringify({ error: body }));
   res.statusCode = status;
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', bytes.length);
-  if (req.method === 'HEAD') res.end();
-  else res.end(bytes);
+  endWithJson(req, res, Buffer.from(JSON.stringify({ error: body })));
+}
+
+/** The error handler of the Express app. */
+export function errorHandler(): ErrorRequestHandler {
+  return (error, req, res, _next) => sendError(req, res, error);
 }

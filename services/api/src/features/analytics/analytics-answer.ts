@@ -5,6 +5,7 @@ import { ValidationError } from '@shared/errors/errors';
 import type { z } from 'zod';
 import { anotherUsersAnalytics } from '../../http/api-error';
 import type { ApiRequest, ApiResponse } from '../../http/every-request';
+import { endWithJson } from '../../http/json-response';
 import type { Principal } from '../../http/principal';
 import type { AnalyticsResult } from './analytics-read-service';
 
@@ -46,8 +47,6 @@ export function analyticsQueryOf(rawQuery: unknown, principal: Principal): Analy
   return { ...query, userId: userReadableBy(principal, query.userId, 'query') };
 }
 
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-
 /**
  * An answer is one user's analytics (SPEC 4.1: a user token reads only its own): `private`,
  * so no shared cache (a proxy, a CDN) keeps it for the next caller; `no-cache`, so a browser
@@ -70,15 +69,10 @@ export function sendAnalytics(req: ApiRequest, res: ApiResponse, result: Analyti
   res.setHeader('X-Cache', tier);
   res.setHeader('Cache-Control', CACHE_CONTROL);
   res.setHeader('ETag', etag);
-  const conditional = (req.method === 'GET' || req.method === 'HEAD') && req.headers['if-none-match'] !== undefined;
-  if (conditional && fresh(req.headers, { etag })) {
+  if ((req.method === 'GET' || req.method === 'HEAD') && fresh(req.headers, { etag })) {
     res.statusCode = 304;
     res.end();
     return;
   }
-  const body = response.body(tier, refreshing);
-  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
-  res.setHeader('Content-Length', body.length);
-  if (req.method === 'HEAD') res.end();
-  else res.end(body);
+  endWithJson(req, res, response.body(tier, refreshing));
 }

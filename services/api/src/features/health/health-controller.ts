@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Database } from '@shared/db/database';
 import type { Logger } from '@shared/logger/logger';
 import type { RedisClient } from '@shared/redis/redis-connection';
+import { JSON_CONTENT_TYPE } from '../../http/json-response';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -74,7 +75,7 @@ export function liveHandler(): RequestHandler {
   // Express's default ETag of a body (the `etag` package, weak): length in hex and 27 characters of its SHA-1.
   const etag = `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
   return (req, res) => {
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Type', JSON_CONTENT_TYPE);
     res.setHeader('Content-Length', body.length);
     res.setHeader('ETag', etag);
     if (req.fresh) {

@@ -1,5 +1,5 @@
 import { Histogram, type Registry } from 'prom-client';
-import type { ApiRequest, ApiResponse, DoneStep } from '../../http/every-request';
+import { requestPathOf, type ApiRequest, type ApiResponse, type DoneStep } from '../../http/every-request';
 
 type Observer = { observe(seconds: number): void };
 
@@ -20,7 +20,7 @@ function routeKeyOf(res: ApiResponse): object | string {
   if (label !== undefined) return label;
   const req = res.req as ExpressRequest;
   if (req.route) return req.route;
-  return (req.originalUrl ?? req.url ?? '').startsWith(BULL_BOARD) ? BULL_BOARD : UNMATCHED;
+  return requestPathOf(req).startsWith(BULL_BOARD) ? BULL_BOARD : UNMATCHED;
 }
 
 /**
