@@ -1,11 +1,12 @@
-import type { CognitiveLoad, Interventions, Prediction, StrugglePredictions, StudyPatterns } from './aggregate-schemas';
+import type { Period } from '../contracts/analytics-query';
+import type { CognitiveLoad, Interventions, MissionsSummary, Prediction, StrugglePredictions, StudyPatterns } from './aggregate-schemas';
 import { cognitiveLoad } from './cognitive-load';
 import { interventions } from './interventions';
 import { chronological } from './math';
-import { currentStreakDays } from './missions-summary';
+import { currentStreakDays, missionsSummary } from './missions-summary';
 import { rankedPredictions, strugglePredictions } from './struggle-predictions';
 import { studyPatterns } from './study-patterns';
-import { MISSION_TYPES, type UserDigest } from './user-digest';
+import { isMissionEvent, type UserDigest } from './user-digest';
 import type { EventRow, SessionRow } from './user-history';
 
 /**
@@ -22,14 +23,12 @@ export interface Computation {
   ranked: Prediction[];
   predictions: StrugglePredictions;
   advice: Interventions;
-  missionEvents: EventRow[];
-  /** currentStreakDays (SPEC 5.1): the same for every period. */
-  streak: number;
+  /** The missions summary of a period (SPEC 5.1), made once: the 7-day one is also the dashboard's. */
+  missionsIn(period: Period): MissionsSummary;
 }
 
 const byEventTime = chronological<EventRow>((e) => e.occurredAt, (e) => e.eventId);
 const bySessionStart = chronological<SessionRow>((s) => s.startedAt, (s) => s.sessionId);
-const isMission = (e: EventRow) => (MISSION_TYPES as readonly string[]).includes(e.type);
 
 /**
  * Rows in one canonical order (time, then id), whatever order the store returned them in:
@@ -45,7 +44,9 @@ export function computationOf(input: UserDigest): Computation {
   const patterns = studyPatterns(digest.sessions, now);
   const load = cognitiveLoad(digest);
   const ranked = rankedPredictions(digest.objectives, load.loadScore, now);
-  const missionEvents = digest.events.filter(isMission);
+  const missionEvents = digest.events.filter(isMissionEvent);
+  const streak = currentStreakDays(missionEvents, now);
+  const summaries = new Map<Period, MissionsSummary>();
   return {
     digest,
     now,
@@ -54,7 +55,10 @@ export function computationOf(input: UserDigest): Computation {
     ranked,
     predictions: strugglePredictions(ranked, load.loadScore),
     advice: interventions(ranked, load, patterns),
-    missionEvents,
-    streak: currentStreakDays(missionEvents, now),
+    missionsIn(period) {
+      let summary = summaries.get(period);
+      if (!summary) summaries.set(period, (summary = missionsSummary(missionEvents, period, now, streak)));
+      return summary;
+    },
   };
 }

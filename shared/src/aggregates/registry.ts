@@ -14,7 +14,6 @@ import {
 } from './aggregate-schemas';
 import type { Computation } from './computation';
 import { dashboard } from './dashboard';
-import { missionsSummary } from './missions-summary';
 import { objectivesMastery } from './objectives-mastery';
 import { stressProfile } from './stress-profile';
 import { struggleReduction } from './struggle-reduction';
@@ -48,7 +47,7 @@ export const AGGREGATES = {
     ttlClass: 'missionSummaries',
     defaultPeriod: '30d',
     schema: missionsSummarySchema,
-    compute: (c, period) => missionsSummary(c.missionEvents, period, c.now, c.streak),
+    compute: (c, period) => c.missionsIn(period),
   }),
   patterns: aggregate({
     summary: 'Study patterns of the last 90 days: by hour, session length and weekday (SPEC 5.2)',
@@ -99,7 +98,7 @@ export const AGGREGATES = {
     schema: dashboardSchema,
     compute: (c) =>
       dashboard(c.digest, {
-        missions7d: missionsSummary(c.missionEvents, '7d', c.now, c.streak),
+        missions7d: c.missionsIn('7d'),
         patterns: c.patterns,
         load: c.load,
         predictions: c.predictions,

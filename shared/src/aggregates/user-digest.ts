@@ -72,6 +72,7 @@ export interface UserDigest {
 }
 
 export const MISSION_TYPES = ['mission_started', 'mission_completed', 'mission_abandoned'] as const;
+export const isMissionEvent = (e: Pick<EventRow, 'type'>) => (MISSION_TYPES as readonly string[]).includes(e.type);
 const INTERVENTION_WINDOW_MS = 14 * DAY_MS;
 
 /** Whether the formulas read this event one by one (see UserDigest.events). */

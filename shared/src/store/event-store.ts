@@ -95,6 +95,7 @@ export async function insertSessions(pool: TransactionPool, sessions: SessionCom
   return storeBatch(pool, async (db) => (await db.query<ChangedRow>({ name: 'insert-sessions', text: INSERT_SESSIONS, values })).rows);
 }
 
+/** How many of a user's raw rows were received after `since` (all of them when null). */
 export async function countRowsReceivedSince(db: Queryable, userId: string, since: Date | null): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT (SELECT count(*) FROM behavioral_events WHERE user_id = $1 AND ($2::timestamptz IS NULL OR received_at > $2))

@@ -11,12 +11,13 @@
  */
 import type { Queryable } from '../db/database';
 import { addDays, DAY_MS, utcDay } from '../aggregates/math';
+import { isMissionEvent, MISSION_TYPES } from '../aggregates/user-digest';
 import type { EventRow, SessionRow, UserHistory } from '../aggregates/user-history';
 import { epochMs, eventArraySql, eventRowsFromArrays } from './event-columns';
 
 const EVENT_ARRAY = eventArraySql('e');
 const SESSION_ARRAY = `json_build_array(s.session_id, ${epochMs('s.started_at')}, ${epochMs('s.ended_at')}, s.cards_reviewed, s.correct_count)`;
-const MISSION_TYPES = `('mission_started', 'mission_completed', 'mission_abandoned')`;
+const MISSION_TYPE_LIST = `(${MISSION_TYPES.map((type) => `'${type}'`).join(', ')})`;
 
 /**
  * $1 users, $2 now − 90 d, $3 now, $4 now − 24 h, $5 first day of the load-snapshot window.
@@ -34,7 +35,7 @@ SELECT u.user_id,
   (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
      WHERE e.user_id = u.user_id AND e.occurred_at > $2 AND e.occurred_at <= $3) AS recent,
   (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
-     WHERE e.user_id = u.user_id AND e.occurred_at <= $2 AND e.type IN ${MISSION_TYPES}) AS older_missions,
+     WHERE e.user_id = u.user_id AND e.occurred_at <= $2 AND e.type IN ${MISSION_TYPE_LIST}) AS older_missions,
   (SELECT json_agg(${EVENT_ARRAY}) FROM behavioral_events e
      WHERE e.user_id = u.user_id AND e.occurred_at <= $2 AND e.type = 'intervention_applied') AS older_interventions,
   (SELECT json_agg(${EVENT_ARRAY}) FROM (
@@ -131,7 +132,7 @@ function toHistory(record: HistoryRecord, now: Date): UserHistory {
   // No prototype: objective ids such as `constructor` or `__proto__` are valid Ids (SPEC 3).
   const latestReviewsByObjective: Record<string, EventRow[]> = Object.create(null);
   for (const e of recentEvents) {
-    if (e.type === 'mission_started' || e.type === 'mission_completed' || e.type === 'mission_abandoned') missionEvents.push(e);
+    if (isMissionEvent(e)) missionEvents.push(e);
     else if (e.type === 'intervention_applied') interventionEvents.push(e);
     else if (e.type === 'card_reviewed' && e.objectiveId !== null) (latestReviewsByObjective[e.objectiveId] ??= []).push(e);
   }

@@ -2,17 +2,6 @@ import { LRUCache } from 'lru-cache';
 import { RecomputeFailure, type RecomputeOutcome, type RecomputeResults } from '@shared/recompute/recompute-users';
 
 /**
- * Turns the recompute jobs that a worker runs at once into batches: each `recompute(userId)`
- * resolves with that user's own outcome (or rejects with that user's own error) once the
- * batch holding it is done, so every job still completes only when its user is stored.
- *
- * At low load a job waits `maxWaitMs` and its batch is one user; under load, users pile up
- * while `maxInFlight` batches run and the next batch takes them all, up to `maxUsers` and
- * `maxRows`. The row bound uses each user's size at its previous computation (unknown
- * users count as `typicalRows`), so a user with a huge history runs in a batch of its own
- * instead of holding up light ones. The same user asked for twice shares one computation.
- */
-/**
  * The part of the policy the environment does not set (RECOMPUTE_BATCH_USERS and
  * RECOMPUTE_BATCH_ROWS do). Two batches in flight: while one computes in Node the other
  * waits on PostgreSQL, so both halves of the work overlap; a third only queues on the same
@@ -41,6 +30,17 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+/**
+ * Turns the recompute jobs that a worker runs at once into batches: each `recompute(userId)`
+ * resolves with that user's own outcome (or rejects with that user's own error) once the
+ * batch holding it is done, so every job still completes only when its user is stored.
+ *
+ * At low load a job waits `maxWaitMs` and its batch is one user; under load, users pile up
+ * while `maxInFlight` batches run and the next batch takes them all, up to `maxUsers` and
+ * `maxRows`. The row bound uses each user's size at its previous computation (unknown
+ * users count as `typicalRows`), so a user with a huge history runs in a batch of its own
+ * instead of holding up light ones. The same user asked for twice shares one computation.
+ */
 export class RecomputeBatcher {
   /** Users waiting for a batch, in arrival order, each with the jobs waiting for it. */
   private readonly pending = new Map<string, Waiter[]>();
