@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { DASHBOARD_AGGREGATE } from '@shared/aggregates/registry';
 import { requestJson, runLoad } from './lib/http-load';
 import type { LoadResult } from './lib/load-generator';
-import { round, summarize } from './lib/stats';
+import { median, round } from './lib/stats';
 
 async function startBareProcess(body: unknown): Promise<{ port: number; stop(): void }> {
   const child = fork(resolve(__dirname, 'lib/bare-express-main.ts'), [JSON.stringify(body)], { execArgv: ['--import', 'tsx'] });
@@ -58,7 +58,6 @@ async function main(): Promise<void> {
       rows.push({ bare: bareRun, api: apiRun });
       console.log(`round ${r}: bare ${Math.round(bareRun.rps)} req/s p99 ${bareRun.p99Ms} ms | API ${Math.round(apiRun.rps)} req/s p99 ${apiRun.p99Ms} ms | ratio ${(apiRun.rps / bareRun.rps).toFixed(3)}`);
     }
-    const median = (values: number[]) => summarize(values).p50;
     const result = {
       connections,
       durationSec,

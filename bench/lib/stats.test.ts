@@ -1,4 +1,4 @@
-import { growthExponent, percentile, summarize } from './stats';
+import { growthExponent, median, percentile, summarize } from './stats';
 
 describe('percentile', () => {
   it.each([
@@ -33,5 +33,12 @@ describe('growthExponent', () => {
 
   it('is NaN with fewer than two usable points', () => {
     expect(growthExponent([{ size: 10, ms: 1 }])).toBeNaN();
+  });
+});
+
+describe('median', () => {
+  it('is the middle sample whatever their order', () => {
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([7])).toBe(7);
   });
 });

@@ -39,6 +39,9 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 /** Rounds for the JSON: enough digits to compare runs, no float noise. */
+/** The median of some samples (summarize's p50). */
+export const median = (samples: readonly number[]) => summarize(samples).p50;
+
 export function round(value: number, digits = 2): number {
   if (!Number.isFinite(value)) return value;
   const factor = 10 ** digits;

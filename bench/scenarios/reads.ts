@@ -10,7 +10,7 @@ import { requestJson, runLoad } from '../lib/http-load';
 import type { LoadResult } from '../lib/load-generator';
 import type { ReadsResult, ReadTier } from '../lib/results';
 import type { ScenarioContext } from '../lib/scenario';
-import { round, summarize } from '../lib/stats';
+import { median, round } from '../lib/stats';
 import { seededRandom } from '../lib/zipf';
 
 /**
@@ -43,7 +43,6 @@ interface Target {
   run: (durationSec: number) => Promise<{ load: LoadResult; served: number }>;
 }
 
-const median = (values: number[]) => summarize(values).p50;
 
 export async function runReads({ system, quick, progress, cleanup }: ScenarioContext): Promise<ReadsResult> {
   const connections = 32;

@@ -19,7 +19,6 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-
 export interface Activity {
   events: BehavioralEvent[];
   sessions: SessionCompleted[];
