@@ -1,7 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DATA_ROOT_MARKER, EmbeddedPostgresError, isPostmasterOf, recoverLeftover, startEmbeddedPostgres, type RunningPostgres } from '@shared/embedded/embedded-postgres';
 
 /**
@@ -117,6 +117,22 @@ describe('a postmaster.pid left behind', () => {
     await next.stop();
   }, 60_000);
 
+  /** Gives others search (x) permission on `path` and each folder above it that lacks it; returns what undoes that. */
+  function traversableByOthers(path: string): () => void {
+    const opened: { dir: string; mode: number }[] = [];
+    for (let dir = resolve(path); ; dir = dirname(dir)) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, mode | 0o001);
+        opened.push({ dir, mode });
+      }
+      if (dirname(dir) === dir) break;
+    }
+    return () => {
+      for (const { dir, mode } of opened) chmodSync(dir, mode);
+    };
+  }
+
   // EPERM needs a postmaster of another user than the one starting: a process that looks like this
   // folder's PostgreSQL (a copy of sh named postgres, with -D and the folder) run by root, and the
   // recovery run as "nobody".
@@ -138,7 +154,15 @@ describe('a postmaster.pid left behind', () => {
 
     const script = `require(${JSON.stringify(join(ROOT, 'shared/src/embedded/embedded-postgres.ts'))}).recoverLeftover(${JSON.stringify(fake)}, ${JSON.stringify(dataDir)}, () => undefined)
       .then(() => console.log('recovered'), (e) => { console.log(e.name + ': ' + e.message); process.exitCode = 1; });`;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' }, timeout: 30_000 });
+    // "nobody" must reach the project to load it: a clone in a folder of mktemp's (mode 700)
+    // is closed to others, so its folders are opened to passing through (x, not reading) meanwhile.
+    const restore = traversableByOthers(ROOT);
+    let run: SpawnSyncReturns<string>;
+    try {
+      run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' }, timeout: 30_000 });
+    } finally {
+      restore();
+    }
     expect(run.stderr).toBe('');
     expect(run.stdout.trim().split('\n')).toEqual([
       `EmbeddedPostgresError: the embedded PostgreSQL in ${dataDir} (pid ${impostor.pid}) was left running by another user, and this one may not stop it: stop it as that user (or as root), then start again`,
