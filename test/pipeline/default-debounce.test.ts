@@ -28,15 +28,21 @@ it("runs with the configuration's default debounce (100 ms)", () => {
 
 it('gives one recompute for a burst of marks within the debounce, started after it', async () => {
   const queue = system.queue(QUEUE_NAMES.recompute);
-  const firstMark = Date.now();
-  // As concurrent ingest jobs mark their users: 20 marks at once.
-  await Promise.all(Array.from({ length: 20 }, () => enqueueRecompute(queue, { userId: 'burst-ana' }, system.config.recomputeDebounceMs)));
-  const marksTookMs = Date.now() - firstMark;
+  // As concurrent ingest jobs mark their users: 20 marks at once. The claim is about a burst
+  // that lands within the debounce; on a loaded machine 20 round trips can take longer, and
+  // such a burst is tried again with another user (a premise, not a speed under test).
+  let burst: { userId: string; tookMs: number } | undefined;
+  for (let attempt = 1; attempt <= 5 && !burst; attempt += 1) {
+    const userId = `burst-ana-${attempt}`;
+    const firstMark = Date.now();
+    await Promise.all(Array.from({ length: 20 }, () => enqueueRecompute(queue, { userId }, system.config.recomputeDebounceMs)));
+    const tookMs = Date.now() - firstMark;
+    if (tookMs < system.config.recomputeDebounceMs) burst = { userId, tookMs };
+  }
+  expect(burst).toBeDefined();
   await system.drained();
 
-  const jobs = (await queue.getCompleted(0, -1)).filter((job) => job?.data?.userId === 'burst-ana');
-  // The marks all landed while the first was still delayed (the premise of the assertion).
-  expect(marksTookMs).toBeLessThan(system.config.recomputeDebounceMs);
+  const jobs = (await queue.getCompleted(0, -1)).filter((job) => job?.data?.userId === burst!.userId);
   expect(jobs).toHaveLength(1);
   expect(jobs[0]!.processedOn! - jobs[0]!.timestamp).toBeGreaterThanOrEqual(system.config.recomputeDebounceMs);
 });
